@@ -1,0 +1,455 @@
+"""Builders of tiny, randomly initialised models for offline tests.
+
+Every builder uses the libraries' own classes (diffusers pipelines, transformers models,
+tokenizers and processors), seeds the random number generator so that builds are
+deterministic, and saves the result with ``save_pretrained(..., safe_serialization=True)``:
+a folder holds only ``*.json``, ``*.safetensors`` and tokenizer files (``*.txt`` merges for
+the CLIP tokenizer), never a pickled ``*.bin``.
+
+The saved folders load with the production classes (``WanPipeline``,
+``WanImageToVideoPipeline``, ``LTXPipeline``, ``LTXImageToVideoPipeline``,
+``VideoMAEForVideoClassification`` with ``AutoImageProcessor``, ``XCLIPModel`` with
+``XCLIPProcessor``) and run on CPU in well under a second at 32x32 pixels.
+
+The folders can be served by :class:`tests.hubserver.StandInHub` to exercise download code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+# Words of the tiny T5-style vocabulary: enough for typical video prompts; anything else
+# (unknown words, Chinese text) becomes ``<unk>``.
+_PROMPT_WORDS: tuple[str, ...] = (
+    "a", "an", "the", "of", "in", "on", "at", "with", "and", "or", "to", "from", "by", "for",
+    "is", "are", "was", "it", "its", "this", "that", "over", "under", "into", "through",
+    "cat", "dog", "bird", "fish", "horse", "person", "man", "woman", "child", "people",
+    "car", "boat", "train", "plane", "robot", "astronaut", "dragon", "tree", "flower",
+    "river", "ocean", "sea", "beach", "mountain", "forest", "city", "street", "sky",
+    "cloud", "clouds", "sun", "sunset", "sunrise", "moon", "night", "day", "rain", "snow",
+    "water", "fire", "light", "wind", "field", "grass", "road", "space", "stars",
+    "runs", "running", "walks", "walking", "flies", "flying", "swims", "swimming",
+    "jumps", "jumping", "dances", "dancing", "plays", "playing", "sits", "sitting",
+    "moves", "moving", "rides", "riding", "waves", "falling", "slowly", "quickly",
+    "red", "blue", "green", "yellow", "white", "black", "golden", "bright", "dark",
+    "big", "small", "little", "old", "young", "beautiful", "cinematic", "realistic",
+    "video", "shot", "camera", "close", "up", "wide", "aerial", "view", "scene",
+    "high", "quality", "detailed", "style", "4k", "hd", "blurry", "low", "worst",
+)
+_PUNCTUATION: tuple[str, ...] = (",", ".", "!", "?", ";", ":", "'", '"', "-", "(", ")")
+
+# Readable label names for the tiny video classifier (Kinetics-400 style); labels past the
+# end of this list are named "class <index>".
+_KINETICS_LIKE_LABELS: tuple[str, ...] = (
+    "abseiling", "air drumming", "answering questions", "applauding", "archery",
+    "arm wrestling", "baking cookies", "balloon blowing", "bandaging", "bartending",
+    "bee keeping", "bending back", "biking through snow", "blowing glass", "bowling",
+    "brushing teeth", "building cabinet", "canoeing or kayaking", "catching fish",
+    "cooking chicken", "dancing ballet", "dribbling basketball", "driving car",
+    "eating ice cream", "feeding birds", "flying kite", "juggling balls", "playing guitar",
+    "playing piano", "riding a bike", "running on treadmill", "skateboarding", "skiing",
+    "surfing water", "swimming", "walking the dog", "washing dishes", "yoga",
+)
+
+#: Frames per clip expected by the tiny VideoMAE classifier.
+VIDEOMAE_NUM_FRAMES = 4
+#: Frames per clip expected by the tiny X-CLIP model (X-CLIP base/32 uses 8).
+XCLIP_NUM_FRAMES = 8
+#: Side of the square frames the tiny image models expect.
+TINY_IMAGE_SIZE = 32
+
+
+def _seed() -> None:
+    """Fix the random number generator so that every build produces identical weights."""
+    torch.manual_seed(0)
+
+
+def build_tiny_tokenizer(folder: str | Path):
+    """Build a tiny T5-style (Unigram) tokenizer, save it to ``folder`` and return it.
+
+    The tokenizer is a ``transformers.T5Tokenizer`` (the tokenizers-backed T5 tokenizer of
+    transformers v5; ``T5TokenizerFast`` is an alias of it) built from an explicit vocabulary:
+    ``<pad>`` = 0, ``</s>`` = 1, ``<unk>`` = 2, then common English words (lower case and
+    capitalised) and punctuation, with no ``<extra_id_*>`` sentinels. Its pre-tokenizer
+    splits on whitespace (metaspace ``▁``) and the Unigram model splits punctuation off words;
+    ``</s>`` is appended to every sequence. Unknown words and Chinese text map to ``<unk>``.
+
+    T5Tokenizer rebuilds its backend from the vocabulary when loaded, so a custom normaliser
+    would not survive ``from_pretrained``; capitalised words are in the vocabulary instead.
+    """
+    from transformers import T5Tokenizer
+
+    folder = Path(folder)
+    vocab: list[tuple[str, float]] = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("▁", -4.0)]
+    seen: set[str] = set()
+    for word in _PROMPT_WORDS:
+        for form in (word, word.capitalize()):
+            if form not in seen:
+                seen.add(form)
+                vocab.append((f"▁{form}", -2.0))
+    vocab.extend((mark, -3.0) for mark in _PUNCTUATION)
+    tokenizer = T5Tokenizer(vocab=vocab, extra_ids=0, model_max_length=512)
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer.save_pretrained(str(folder))
+    return tokenizer
+
+
+def _tiny_t5_config(vocab_size: int, *, umt5: bool):
+    """Config of a 2-layer T5 (or UMT5) encoder with ``d_model`` 32."""
+    from transformers import T5Config, UMT5Config
+
+    config_class = UMT5Config if umt5 else T5Config
+    return config_class(
+        vocab_size=vocab_size,
+        d_model=32,
+        d_kv=8,
+        d_ff=37,
+        num_layers=2,
+        num_decoder_layers=2,
+        num_heads=4,
+        relative_attention_num_buckets=8,
+        relative_attention_max_distance=32,
+        dropout_rate=0.0,
+        feed_forward_proj="gated-gelu" if umt5 else "relu",
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+    )
+
+
+def _tiny_wan_transformer(channels: int):
+    """A 2-layer ``WanTransformer3DModel`` with ``channels`` latent channels and text_dim 32."""
+    from diffusers import WanTransformer3DModel
+
+    return WanTransformer3DModel(
+        patch_size=(1, 2, 2),
+        num_attention_heads=2,
+        attention_head_dim=12,
+        in_channels=channels,
+        out_channels=channels,
+        text_dim=32,
+        freq_dim=256,
+        ffn_dim=32,
+        num_layers=2,
+        cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads",
+        rope_max_seq_len=32,
+    )
+
+
+def _wan_scheduler():
+    """The flow-matching UniPC scheduler that the released Wan checkpoints ship."""
+    from diffusers import UniPCMultistepScheduler
+
+    return UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=3.0)
+
+
+def _save_pipeline(pipeline, folder: Path) -> Path:
+    """Save a diffusers pipeline as safetensors into ``folder`` and return the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pipeline.save_pretrained(str(folder), safe_serialization=True)
+    return folder
+
+
+def build_tiny_wan(folder: str | Path) -> Path:
+    """Build a tiny Wan2.1-style text-to-video ``WanPipeline`` into ``folder``.
+
+    Components follow diffusers' own pipeline tests: a 3-channel-base ``AutoencoderKLWan``
+    with 16 latent channels, a 2-layer ``WanTransformer3DModel``, a flow UniPC scheduler, a
+    tiny ``UMT5EncoderModel`` (``d_model`` 32 = the transformer's ``text_dim``) and the tiny
+    tokenizer of :func:`build_tiny_tokenizer`.
+    """
+    from diffusers import AutoencoderKLWan, WanPipeline
+    from transformers import UMT5EncoderModel
+
+    folder = Path(folder)
+    tokenizer = build_tiny_tokenizer(folder / "tokenizer")
+    _seed()
+    vae = AutoencoderKLWan(
+        base_dim=3,
+        z_dim=16,
+        dim_mult=[1, 1, 1, 1],
+        num_res_blocks=1,
+        temperal_downsample=[False, True, True],
+    )
+    _seed()
+    transformer = _tiny_wan_transformer(16)
+    _seed()
+    text_encoder = UMT5EncoderModel(_tiny_t5_config(len(tokenizer), umt5=True))
+    pipeline = WanPipeline(
+        tokenizer=tokenizer,
+        text_encoder=text_encoder,
+        vae=vae,
+        scheduler=_wan_scheduler(),
+        transformer=transformer,
+    )
+    return _save_pipeline(pipeline, folder)
+
+
+def build_tiny_wan22(folder: str | Path) -> Path:
+    """Build a tiny Wan2.2 TI2V-5B-shaped ``WanPipeline`` (``expand_timesteps=True``).
+
+    The VAE is the Wan2.2 residual VAE (48 latent channels, patch size 2, 16x spatial and
+    4x temporal compression) and the transformer has 48 input/output channels. The same
+    folder also loads as ``WanImageToVideoPipeline`` (no image encoder: TI2V conditions on
+    the first latent frame) and runs image-to-video.
+    """
+    from diffusers import AutoencoderKLWan, WanPipeline
+    from transformers import UMT5EncoderModel
+
+    folder = Path(folder)
+    tokenizer = build_tiny_tokenizer(folder / "tokenizer")
+    _seed()
+    vae = AutoencoderKLWan(
+        base_dim=3,
+        z_dim=48,
+        in_channels=12,
+        out_channels=12,
+        is_residual=True,
+        patch_size=2,
+        latents_mean=[0.0] * 48,
+        latents_std=[1.0] * 48,
+        dim_mult=[1, 1, 1, 1],
+        num_res_blocks=1,
+        scale_factor_spatial=16,
+        scale_factor_temporal=4,
+        temperal_downsample=[False, True, True],
+    )
+    _seed()
+    transformer = _tiny_wan_transformer(48)
+    _seed()
+    text_encoder = UMT5EncoderModel(_tiny_t5_config(len(tokenizer), umt5=True))
+    pipeline = WanPipeline(
+        tokenizer=tokenizer,
+        text_encoder=text_encoder,
+        vae=vae,
+        scheduler=_wan_scheduler(),
+        transformer=transformer,
+        expand_timesteps=True,
+    )
+    return _save_pipeline(pipeline, folder)
+
+
+def build_tiny_ltx(folder: str | Path) -> Path:
+    """Build a tiny ``LTXPipeline`` into ``folder`` (also loads as ``LTXImageToVideoPipeline``).
+
+    Components follow diffusers' LTX pipeline tests: a one-layer
+    ``LTXVideoTransformer3DModel`` with 8 latent channels, an ``AutoencoderKLLTXVideo`` with
+    8-channel blocks (4x spatial, 4x temporal compression), ``FlowMatchEulerDiscreteScheduler``
+    and a tiny ``T5EncoderModel`` with ``d_model`` 32 (= ``caption_channels``).
+    """
+    from diffusers import (
+        AutoencoderKLLTXVideo,
+        FlowMatchEulerDiscreteScheduler,
+        LTXPipeline,
+        LTXVideoTransformer3DModel,
+    )
+    from transformers import T5EncoderModel
+
+    folder = Path(folder)
+    tokenizer = build_tiny_tokenizer(folder / "tokenizer")
+    _seed()
+    transformer = LTXVideoTransformer3DModel(
+        in_channels=8,
+        out_channels=8,
+        patch_size=1,
+        patch_size_t=1,
+        num_attention_heads=4,
+        attention_head_dim=8,
+        cross_attention_dim=32,
+        num_layers=1,
+        caption_channels=32,
+    )
+    _seed()
+    vae = AutoencoderKLLTXVideo(
+        in_channels=3,
+        out_channels=3,
+        latent_channels=8,
+        block_out_channels=(8, 8, 8, 8),
+        decoder_block_out_channels=(8, 8, 8, 8),
+        layers_per_block=(1, 1, 1, 1, 1),
+        decoder_layers_per_block=(1, 1, 1, 1, 1),
+        spatio_temporal_scaling=(True, True, False, False),
+        decoder_spatio_temporal_scaling=(True, True, False, False),
+        decoder_inject_noise=(False, False, False, False, False),
+        upsample_residual=(False, False, False, False),
+        upsample_factor=(1, 1, 1, 1),
+        timestep_conditioning=False,
+        patch_size=1,
+        patch_size_t=1,
+        encoder_causal=True,
+        decoder_causal=False,
+    )
+    _seed()
+    text_encoder = T5EncoderModel(_tiny_t5_config(len(tokenizer), umt5=False))
+    pipeline = LTXPipeline(
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        transformer=transformer,
+    )
+    return _save_pipeline(pipeline, folder)
+
+
+def _label_names(num_labels: int) -> list[str]:
+    """``num_labels`` distinct readable label names."""
+    known = list(_KINETICS_LIKE_LABELS[:num_labels])
+    return known + [f"class {index}" for index in range(len(known), num_labels)]
+
+
+def _videomae_image_processor():
+    """A ``VideoMAEImageProcessor`` configured like the released checkpoints, at 32 pixels."""
+    from transformers import VideoMAEImageProcessor
+
+    return VideoMAEImageProcessor(
+        do_resize=True,
+        size={"shortest_edge": TINY_IMAGE_SIZE},
+        do_center_crop=True,
+        crop_size={"height": TINY_IMAGE_SIZE, "width": TINY_IMAGE_SIZE},
+        do_rescale=True,
+        rescale_factor=1 / 255,
+        do_normalize=True,
+        image_mean=[0.485, 0.456, 0.406],
+        image_std=[0.229, 0.224, 0.225],
+    )
+
+
+def build_tiny_videomae(folder: str | Path, num_labels: int = 400) -> Path:
+    """Build a tiny ``VideoMAEForVideoClassification`` plus its image processor into ``folder``.
+
+    The model takes clips of :data:`VIDEOMAE_NUM_FRAMES` frames of 32x32 pixels and has
+    ``num_labels`` classes with readable names in ``config.id2label``.
+    """
+    from transformers import VideoMAEConfig, VideoMAEForVideoClassification
+
+    folder = Path(folder)
+    labels = _label_names(num_labels)
+    config = VideoMAEConfig(
+        image_size=TINY_IMAGE_SIZE,
+        patch_size=8,
+        num_channels=3,
+        num_frames=VIDEOMAE_NUM_FRAMES,
+        tubelet_size=2,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=37,
+        use_mean_pooling=True,
+        id2label=dict(enumerate(labels)),
+        label2id={label: index for index, label in enumerate(labels)},
+    )
+    _seed()
+    model = VideoMAEForVideoClassification(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(folder), safe_serialization=True)
+    _videomae_image_processor().save_pretrained(str(folder))
+    return folder
+
+
+def _bytes_to_unicode() -> dict[int, str]:
+    """The byte-to-printable-character table of GPT-2/CLIP byte-level BPE."""
+    printable = (
+        list(range(ord("!"), ord("~") + 1))
+        + list(range(ord("¡"), ord("¬") + 1))
+        + list(range(ord("®"), ord("ÿ") + 1))
+    )
+    codes = printable[:]
+    extra = 0
+    for byte in range(256):
+        if byte not in printable:
+            printable.append(byte)
+            codes.append(256 + extra)
+            extra += 1
+    return {byte: chr(code) for byte, code in zip(printable, codes)}
+
+
+def _write_clip_vocab(folder: Path) -> tuple[Path, Path]:
+    """Write a tiny CLIP ``vocab.json``/``merges.txt`` pair into ``folder``.
+
+    Like the real CLIP vocabulary, it starts with the 256 byte-level characters and the same
+    characters with the ``</w>`` end-of-word suffix, followed by a few merges and the two
+    special tokens, so any text (Chinese included) tokenizes without unknown pieces.
+    """
+    characters = list(_bytes_to_unicode().values())
+    tokens = characters + [f"{character}</w>" for character in characters]
+    merges = [("t", "h"), ("th", "e</w>"), ("a", "t</w>"), ("c", "at</w>"), ("o", "g</w>"), ("d", "og</w>")]
+    tokens += ["".join(pair) for pair in merges]
+    tokens += ["<|startoftext|>", "<|endoftext|>"]
+    vocab_file = folder / "vocab.json"
+    merges_file = folder / "merges.txt"
+    vocab_file.write_text(json.dumps({token: index for index, token in enumerate(tokens)}), encoding="utf-8")
+    merges_file.write_text(
+        "#version: 0.2\n" + "".join(f"{left} {right}\n" for left, right in merges), encoding="utf-8"
+    )
+    return vocab_file, merges_file
+
+
+def build_tiny_xclip(folder: str | Path) -> Path:
+    """Build a tiny ``XCLIPModel`` plus ``XCLIPProcessor`` into ``folder``.
+
+    The processor combines a 32-pixel ``VideoMAEImageProcessor`` with a ``CLIPTokenizer``
+    built from a locally written byte-level vocabulary. The model takes clips of
+    :data:`XCLIP_NUM_FRAMES` frames; ``model(**processor(text=..., videos=...))`` gives
+    ``logits_per_video`` of shape ``(videos, texts)``.
+    """
+    from transformers import CLIPTokenizer, XCLIPConfig, XCLIPModel, XCLIPProcessor
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab_file, merges_file = _write_clip_vocab(folder)
+    tokenizer = CLIPTokenizer(vocab=str(vocab_file), merges=str(merges_file), model_max_length=77)
+    config = XCLIPConfig(
+        text_config={
+            "vocab_size": len(tokenizer),
+            "hidden_size": 32,
+            "intermediate_size": 37,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 2,
+            "max_position_embeddings": 77,
+            "bos_token_id": tokenizer.bos_token_id,
+            "eos_token_id": tokenizer.eos_token_id,
+            "pad_token_id": tokenizer.pad_token_id,
+        },
+        vision_config={
+            "image_size": TINY_IMAGE_SIZE,
+            "patch_size": 8,
+            "num_frames": XCLIP_NUM_FRAMES,
+            "hidden_size": 32,
+            "intermediate_size": 37,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 2,
+            "mit_hidden_size": 32,
+            "mit_intermediate_size": 37,
+            "mit_num_hidden_layers": 1,
+            "mit_num_attention_heads": 2,
+        },
+        projection_dim=32,
+        prompt_layers=1,
+        prompt_num_attention_heads=2,
+    )
+    _seed()
+    model = XCLIPModel(config)
+    model.save_pretrained(str(folder), safe_serialization=True)
+    processor = XCLIPProcessor(image_processor=_videomae_image_processor(), tokenizer=tokenizer)
+    processor.save_pretrained(str(folder))
+    return folder
+
+
+def build_all(root: str | Path) -> dict[str, Path]:
+    """Build every tiny model into a sub-folder of ``root``; return ``{name: folder}``.
+
+    Keys: ``"wan"``, ``"wan22"``, ``"ltx"``, ``"videomae"``, ``"xclip"``.
+    """
+    root = Path(root)
+    builders = {
+        "wan": build_tiny_wan,
+        "wan22": build_tiny_wan22,
+        "ltx": build_tiny_ltx,
+        "videomae": build_tiny_videomae,
+        "xclip": build_tiny_xclip,
+    }
+    return {name: builder(root / name) for name, builder in builders.items()}

@@ -1,0 +1,182 @@
+"""The Python API that the app and the CLI both call.
+
+>>> import videogen
+>>> result = videogen.text_to_video("a red circle moving left", seed=1, output="clip.mp4")
+>>> result.path, result.timings
+>>> videogen.classify("clip.mp4").predictions[0]
+
+The module-level functions use one :class:`Engine` created on first use (device chosen then, models
+loaded on first request and kept). Create your own ``Engine(device="cpu")`` to control the device or
+to hold models separately.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from videogen import hub
+from videogen.config import load_settings
+from videogen.device import DevicePlan, pick_device
+from videogen.hub import ProgressFn
+from videogen.models import ModelCache, resolve, task_of
+from videogen.pipelines.action_recognition import ClassificationResult, run_classification
+from videogen.pipelines.common import VideoResult, resolve_params
+from videogen.pipelines.image_to_video import load_image, run_image_to_video, size_for_image
+from videogen.pipelines.text_to_video import run_text_to_video
+from videogen.registry import MODELS, ModelSpec, Task
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    """A registry entry plus whether its files are in the cache (the ``models`` command's row)."""
+
+    spec: ModelSpec
+    downloaded: bool
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.spec
+        return {
+            "id": s.id, "task": s.task, "family": s.family, "repo_id": s.repo_id, "revision": s.revision,
+            "license": s.license, "download_gb": s.download_gb, "vram_gb": s.vram_gb,
+            "defaults": vars(s.defaults), "description": s.description, "downloaded": self.downloaded,
+            "embedded": s.local,
+        }
+
+
+class Engine:
+    """A device and the models loaded on it."""
+
+    def __init__(self, device: str | None = None) -> None:
+        settings = load_settings()
+        self.plan: DevicePlan = pick_device(device or settings.device)
+        self.models = ModelCache(self.plan)
+
+    # -- lookups ---------------------------------------------------------------------------------
+
+    def resolve(self, model: str | None, task: Task) -> ModelSpec:
+        return resolve(model, task, cuda=self.plan.is_cuda)
+
+    def download(self, model: str, task: Task | None = None, progress: ProgressFn | None = None) -> Path:
+        """Fetch a model's files ahead of time; returns the local folder."""
+        listed = [m for m in MODELS if m.id == model and task in (None, m.task)]
+        spec = listed[0] if listed else self.resolve(model, task or task_of(model))
+        return hub.download(spec, progress)
+
+    # -- tasks -----------------------------------------------------------------------------------
+
+    def text_to_video(
+        self,
+        prompt: str,
+        *,
+        model: str | None = None,
+        negative_prompt: str | None = None,
+        frames: int | None = None,
+        height: int | None = None,
+        width: int | None = None,
+        steps: int | None = None,
+        guidance: float | None = None,
+        seed: int | None = None,
+        fps: float | None = None,
+        output: str | Path | None = None,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> VideoResult:
+        """Generate a clip from a prompt. Unset parameters take the model's defaults; seed None is random."""
+        spec = self.resolve(model, "t2v")
+        params = resolve_params(
+            spec, prompt, negative_prompt=negative_prompt, frames=frames, height=height, width=width,
+            steps=steps, guidance=guidance, seed=seed, fps=fps,
+        )
+        return run_text_to_video(
+            self.models, spec, params, output=output, output_dir=load_settings().output_dir,
+            progress=progress, cancel=cancel,
+        )
+
+    def image_to_video(
+        self,
+        image: Any,
+        prompt: str = "",
+        *,
+        model: str | None = None,
+        negative_prompt: str | None = None,
+        frames: int | None = None,
+        height: int | None = None,
+        width: int | None = None,
+        steps: int | None = None,
+        guidance: float | None = None,
+        seed: int | None = None,
+        fps: float | None = None,
+        output: str | Path | None = None,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> VideoResult:
+        """Animate an image (path, PIL image or array). Without height/width the image's aspect is kept."""
+        spec = self.resolve(model, "i2v")
+        picture = load_image(image)
+        if height is None and width is None:
+            height, width = size_for_image(spec, picture.size)
+        params = resolve_params(
+            spec, prompt, negative_prompt=negative_prompt, frames=frames, height=height, width=width,
+            steps=steps, guidance=guidance, seed=seed, fps=fps,
+        )
+        return run_image_to_video(
+            self.models, spec, picture, params, output=output, output_dir=load_settings().output_dir,
+            progress=progress, cancel=cancel,
+        )
+
+    def classify(
+        self,
+        video: str | Path,
+        *,
+        model: str | None = None,
+        top_k: int = 5,
+        labels: str | list[str] | None = None,
+        progress: ProgressFn | None = None,
+    ) -> ClassificationResult:
+        """The ``top_k`` most likely actions in a video; ``labels`` for zero-shot models."""
+        spec = self.resolve(model, "classify")
+        return run_classification(self.models, spec, video, top_k=top_k, labels=labels, progress=progress)
+
+    def list_models(self) -> list[ModelStatus]:
+        return list_models()
+
+
+def list_models() -> list[ModelStatus]:
+    """Every registry entry and whether it is downloaded. Makes no network request."""
+    return [ModelStatus(spec, hub.is_downloaded(spec)) for spec in MODELS]
+
+
+_default_engine: Engine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The engine behind the module-level functions, created on first use."""
+    global _default_engine
+    with _default_lock:
+        if _default_engine is None:
+            _default_engine = Engine()
+        return _default_engine
+
+
+def text_to_video(prompt: str, **kwargs: Any) -> VideoResult:
+    """See :meth:`Engine.text_to_video`."""
+    return default_engine().text_to_video(prompt, **kwargs)
+
+
+def image_to_video(image: Any, prompt: str = "", **kwargs: Any) -> VideoResult:
+    """See :meth:`Engine.image_to_video`."""
+    return default_engine().image_to_video(image, prompt, **kwargs)
+
+
+def classify(video: str | Path, **kwargs: Any) -> ClassificationResult:
+    """See :meth:`Engine.classify`."""
+    return default_engine().classify(video, **kwargs)
+
+
+def download(model: str, task: Task | None = None, progress: ProgressFn | None = None) -> Path:
+    """See :meth:`Engine.download`."""
+    return default_engine().download(model, task, progress)

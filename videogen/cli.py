@@ -1,0 +1,215 @@
+"""``python -m videogen``: the command line, a contract scripts rely on.
+
+Commands: ``models``, ``t2v``, ``i2v``, ``classify``, ``download``. ``--json`` prints exactly one
+JSON document on stdout (a list with one object per item); progress goes to stderr. Errors exit
+non-zero with a one-line message on stderr and no traceback (``--debug`` shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from videogen.errors import InvalidInputError, VideogenError
+from videogen.hub import Progress
+
+logger = logging.getLogger("videogen")
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options every command takes, before or after the command name."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--device", default=argparse.SUPPRESS, help="auto (default), cpu, cuda, cuda:N")
+    parent.add_argument("--offline", action="store_true", default=argparse.SUPPRESS, help="never use the network; cached models only")
+    parent.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks and debug logs")
+    return parent
+
+
+def _generation_options(parser: argparse.ArgumentParser, out_help: str) -> None:
+    parser.add_argument("--model", help="registry id, Hub repo id (org/name[@revision]) or local folder")
+    parser.add_argument("--frames", type=int, help="number of frames (model default if unset)")
+    parser.add_argument("--height", type=int)
+    parser.add_argument("--width", type=int)
+    parser.add_argument("--steps", type=int, help="denoising steps")
+    parser.add_argument("--guidance", type=float, help="classifier-free guidance scale")
+    parser.add_argument("--negative-prompt", default=None)
+    parser.add_argument("--seed", type=int, help="random seed (random if unset)")
+    parser.add_argument("--fps", type=float)
+    parser.add_argument("-o", "--output", required=True, help=out_help)
+    parser.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(prog="python -m videogen", description="Text to video, image to video and action recognition.", parents=[common])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    models = sub.add_parser("models", parents=[common], help="list the models and whether each is downloaded (no network)")
+    models.add_argument("--json", action="store_true")
+
+    t2v = sub.add_parser("t2v", parents=[common], help="text to video")
+    t2v.add_argument("prompts", nargs="+", metavar="PROMPT")
+    _generation_options(t2v, "an .mp4 file for one prompt, a folder for several")
+
+    i2v = sub.add_parser("i2v", parents=[common], help="image to video")
+    i2v.add_argument("image", metavar="IMAGE")
+    i2v.add_argument("prompt", metavar="PROMPT")
+    _generation_options(i2v, "the .mp4 file to write")
+
+    classify = sub.add_parser("classify", parents=[common], help="recognise the action in videos")
+    classify.add_argument("videos", nargs="+", metavar="VIDEO")
+    classify.add_argument("--model", help="registry id, Hub repo id or local folder")
+    classify.add_argument("--top-k", type=int, default=5)
+    classify.add_argument("--labels", help='comma-separated labels for zero-shot models: "a,b,c"')
+    classify.add_argument("--json", action="store_true")
+
+    download = sub.add_parser("download", parents=[common], help="fetch a model ahead of time")
+    download.add_argument("model", metavar="ID")
+    return parser
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+class ConsoleProgress:
+    """Progress reports -> one tqdm bar per stage on stderr."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._stage = ""
+
+    def __call__(self, report: Progress) -> None:
+        from tqdm.auto import tqdm
+
+        if report.stage != self._stage or self._bar is None:
+            self.close()
+            self._stage = report.stage
+            self._bar = tqdm(
+                total=report.total, desc=report.message or report.stage, unit=report.unit or "it",
+                unit_scale=report.unit == "B", file=sys.stderr, leave=False, dynamic_ncols=True,
+            )
+        if report.total and self._bar.total != report.total:
+            self._bar.total = report.total
+        self._bar.n = report.done
+        self._bar.set_description_str(report.message or report.stage, refresh=False)
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _slug(text: str, limit: int = 40) -> str:
+    slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-")
+    return slug[:limit] or "clip"
+
+
+def _outputs(prompts: list[str], output: str) -> list[Path]:
+    out = Path(output)
+    if len(prompts) == 1 and out.suffix.lower() == ".mp4":
+        return [out]
+    if out.suffix.lower() == ".mp4":
+        raise InvalidInputError(f"output must be a folder when giving {len(prompts)} prompts, got {output!r}")
+    out.mkdir(parents=True, exist_ok=True)
+    return [out / f"{i:03d}-{_slug(p)}.mp4" for i, p in enumerate(prompts, 1)]
+
+
+def _generation_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return dict(
+        model=args.model, negative_prompt=args.negative_prompt, frames=args.frames, height=args.height,
+        width=args.width, steps=args.steps, guidance=args.guidance, seed=args.seed, fps=args.fps,
+    )
+
+
+def _print_video(result: Any) -> None:
+    line = f"{result.path}  ({result.frames} frames, {result.width}x{result.height}, {result.fps:g} fps, seed {result.seed}, {result.timings['generate_s']:.2f} s)"
+    print(line)
+    if result.understood:
+        print(f"  {result.understood}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from videogen import api
+
+    progress = ConsoleProgress()
+    try:
+        if args.command == "models":
+            rows = api.list_models()
+            if args.json:
+                print(json.dumps([r.to_json() for r in rows], indent=2))
+            else:
+                for r in rows:
+                    s = r.spec
+                    mark = "downloaded" if r.downloaded else f"~{s.download_gb:g} GB to download"
+                    print(f"{s.task:9} {s.id:22} {mark:24} {s.license:30} {s.repo_id}")
+            return 0
+
+        engine = api.Engine(device=getattr(args, "device", None))
+        if args.command == "download":
+            folder = engine.download(args.model, progress=progress)
+            progress.close()
+            print(folder)
+        elif args.command == "t2v":
+            results = []
+            for prompt, path in zip(args.prompts, _outputs(args.prompts, args.output)):
+                result = engine.text_to_video(prompt, output=path, progress=progress, **_generation_kwargs(args))
+                progress.close()
+                results.append(result)
+                if not args.json:
+                    _print_video(result)
+            if args.json:
+                print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
+        elif args.command == "i2v":
+            result = engine.image_to_video(args.image, args.prompt, output=args.output, progress=progress, **_generation_kwargs(args))
+            progress.close()
+            if args.json:
+                print(json.dumps([result.to_json()], ensure_ascii=False, indent=2))
+            else:
+                _print_video(result)
+        elif args.command == "classify":
+            outputs = []
+            for video in args.videos:
+                result = engine.classify(video, model=args.model, top_k=args.top_k, labels=args.labels, progress=progress)
+                progress.close()
+                outputs.append(result)
+                if not args.json:
+                    print(video)
+                    for p in result.predictions:
+                        print(f"  {p['score']:7.2%}  {p['label']}")
+            if args.json:
+                print(json.dumps([r.to_json() for r in outputs], ensure_ascii=False, indent=2))
+        return 0
+    finally:
+        progress.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    debug = getattr(args, "debug", False)
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if getattr(args, "offline", False):
+        from videogen.config import set_offline
+
+        set_offline(True)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except VideogenError as exc:
+        if debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # last resort: one line, not a traceback
+        if debug:
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return 1

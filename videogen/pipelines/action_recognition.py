@@ -1,0 +1,87 @@
+"""Action recognition: a video in, its most likely actions (with probabilities) out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from videogen.errors import InvalidInputError
+from videogen.hub import Progress, ProgressFn
+from videogen.models import ModelCache
+from videogen.registry import ModelSpec
+from videogen.video_io import read_frames
+
+
+@dataclass
+class ClassificationResult:
+    """The CLI's ``--json`` object for one video (``frames`` is kept for the UI's strip only)."""
+
+    video: str
+    model: str
+    predictions: list[dict[str, float | str]]
+    timings: dict[str, float] = field(default_factory=dict)
+    frames: np.ndarray | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"video": self.video, "model": self.model, "predictions": self.predictions, "timings": self.timings}
+
+
+def parse_labels(labels: str | list[str] | None) -> list[str] | None:
+    """"a, b, c" or ["a", "b"] -> ["a", "b", "c"]; blanks and duplicates dropped."""
+    if labels is None:
+        return None
+    items = labels.replace("\n", ",").split(",") if isinstance(labels, str) else list(labels)
+    cleaned = list(dict.fromkeys(item.strip() for item in items if item and item.strip()))
+    return cleaned or None
+
+
+def check_inputs(spec: ModelSpec, video: Any, top_k: int, labels: list[str] | None) -> None:
+    if video is None or not str(video).strip():
+        raise InvalidInputError("video is required, got nothing")
+    if not 1 <= top_k <= 1000:
+        raise InvalidInputError(f"top_k must be between 1 and 1000, got {top_k}")
+    if spec.family_info.zero_shot and not labels:
+        raise InvalidInputError(f"labels are required for {spec.id} (zero-shot): give a comma-separated list, got {labels!r}")
+    if spec.family_info.zero_shot and len(labels or []) < 2:
+        raise InvalidInputError(f"labels needs at least two choices for {spec.id}, got {labels!r}")
+
+
+def run_classification(
+    models: ModelCache,
+    spec: ModelSpec,
+    video: str | Path,
+    *,
+    top_k: int = 5,
+    labels: str | list[str] | None = None,
+    progress: ProgressFn | None = None,
+) -> ClassificationResult:
+    # 1. Check the inputs.
+    label_list = parse_labels(labels) if spec.family_info.zero_shot else None
+    check_inputs(spec, video, top_k, label_list)
+
+    # 2. Download (first use only) and load (kept for the next request).
+    start = time.perf_counter()
+    classifier = models.classifier(spec, progress)
+    loaded = time.perf_counter()
+
+    # 3. Sample the frames the model was trained on, evenly over the whole video.
+    if progress:
+        progress(Progress("decode", 0, classifier.num_frames, "frame", "Reading frames"))
+    sampled = read_frames(video, classifier.num_frames)
+    decoded = time.perf_counter()
+
+    # 4. Score every label; keep the best top_k.
+    if progress:
+        progress(Progress("classify", 0, 1, "", "Classifying"))
+    scores = classifier.classify(sampled.frames, label_list)[:top_k]
+    done = time.perf_counter()
+    return ClassificationResult(
+        video=str(video), model=spec.id,
+        predictions=[{"label": label, "score": round(score, 6)} for label, score in scores],
+        timings={"load_s": round(loaded - start, 3), "decode_s": round(decoded - loaded, 3), "classify_s": round(done - decoded, 3)},
+        frames=sampled.frames,
+    )

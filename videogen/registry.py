@@ -1,0 +1,234 @@
+"""The models videogen knows by name, and how to recognise any other model.
+
+``MODELS`` is a literal table: read it top to bottom to see every model the app offers, where its
+weights come from, its license, and the parameters it is run with by default. ``FAMILIES`` says, for
+each architecture family, which library class loads it for which task and what shapes it accepts.
+
+Any other Hub repo id or local folder works too when its family is recognised: diffusers repos are
+recognised by ``model_index.json``'s ``_class_name``, transformers repos by ``config.json``'s
+``architectures`` (see :func:`family_from_config`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from videogen.errors import ModelNotFoundError, UnsupportedModelError
+
+Task = Literal["t2v", "i2v", "classify"]
+TASKS: tuple[Task, ...] = ("t2v", "i2v", "classify")
+TASK_NAMES = {"t2v": "text to video", "i2v": "image to video", "classify": "action recognition"}
+
+
+@dataclass(frozen=True)
+class Family:
+    """An architecture family and the classes that run it."""
+
+    name: str
+    library: Literal["diffusers", "transformers", "videogen"]
+    config_classes: tuple[str, ...]  # `_class_name` / `architectures` values that identify it
+    pipelines: dict[str, str]  # task -> class name in `library`
+    frame_step: int = 1  # valid frame counts are frame_step * k + 1 (1: any count)
+    size_multiple: int = 1  # height and width must be multiples of this
+    zero_shot: bool = False  # classifier that takes free-text labels
+
+
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in (
+        Family(
+            name="wan",
+            library="diffusers",
+            config_classes=("WanPipeline", "WanImageToVideoPipeline"),
+            pipelines={"t2v": "WanPipeline", "i2v": "WanImageToVideoPipeline"},
+            frame_step=4,
+            size_multiple=16,
+        ),
+        Family(
+            name="ltx",
+            library="diffusers",
+            config_classes=("LTXPipeline", "LTXImageToVideoPipeline", "LTXConditionPipeline"),
+            pipelines={"t2v": "LTXPipeline", "i2v": "LTXImageToVideoPipeline"},
+            frame_step=8,
+            size_multiple=32,
+        ),
+        Family(
+            name="videomae",
+            library="transformers",
+            config_classes=("VideoMAEForVideoClassification",),
+            pipelines={"classify": "VideoMAEForVideoClassification"},
+        ),
+        Family(
+            name="xclip",
+            library="transformers",
+            config_classes=("XCLIPModel",),
+            pipelines={"classify": "XCLIPModel"},
+            zero_shot=True,
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Default generation parameters (``frames`` is also the classifier's input length)."""
+
+    frames: int
+    height: int = 0
+    width: int = 0
+    fps: float = 8.0
+    steps: int = 0
+    guidance: float = 0.0
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One runnable (model, task) pair."""
+
+    id: str
+    task: Task
+    family: str
+    repo_id: str  # Hub repo id, or an absolute folder path for local models
+    revision: str = "main"
+    license: str = "unknown"
+    download_gb: float = 0.0  # approximate size of the files fetched
+    vram_gb: float = 0.0  # approximate peak GPU memory with the default settings
+    defaults: Defaults = field(default_factory=lambda: Defaults(frames=16))
+    description: str = ""
+    local: bool = False  # repo_id is a folder on disk: nothing to download
+    size_multiple: int = 0  # overrides the family's when non-zero
+
+    @property
+    def family_info(self) -> Family:
+        return FAMILIES[self.family]
+
+    @property
+    def library(self) -> str:
+        return self.family_info.library
+
+    @property
+    def pipeline_class(self) -> str:
+        return self.family_info.pipelines[self.task]
+
+    @property
+    def size_step(self) -> int:
+        return self.size_multiple or self.family_info.size_multiple
+
+    @property
+    def non_commercial(self) -> bool:
+        return "nc" in self.license.lower().split("-")
+
+
+# fmt: off
+MODELS: tuple[ModelSpec, ...] = (
+    # ---- text to video -------------------------------------------------------------------------
+    ModelSpec(
+        id="wan2.1-t2v-1.3b", task="t2v", family="wan",
+        repo_id="Wan-AI/Wan2.1-T2V-1.3B-Diffusers", license="apache-2.0",
+        download_gb=17.0, vram_gb=8.2,
+        defaults=Defaults(frames=81, height=480, width=832, fps=16, steps=50, guidance=5.0),
+        description="Wan 2.1 text-to-video, 1.3B parameters, 480p",
+    ),
+    ModelSpec(
+        id="ltx-video", task="t2v", family="ltx",
+        repo_id="Lightricks/LTX-Video", license="ltx-video open weights (see model card)",
+        download_gb=19.0, vram_gb=18.0, size_multiple=32,
+        defaults=Defaults(frames=121, height=480, width=704, fps=24, steps=50, guidance=3.0),
+        description="LTX-Video 2B, fast text-to-video at 24 fps",
+    ),
+    ModelSpec(
+        id="wan2.2-ti2v-5b", task="t2v", family="wan",
+        repo_id="Wan-AI/Wan2.2-TI2V-5B-Diffusers", license="apache-2.0",
+        download_gb=34.0, vram_gb=24.0, size_multiple=32,
+        defaults=Defaults(frames=121, height=704, width=1280, fps=24, steps=50, guidance=5.0),
+        description="Wan 2.2 text+image-to-video, 5B parameters, 720p",
+    ),
+    # ---- image to video ------------------------------------------------------------------------
+    ModelSpec(
+        id="ltx-video", task="i2v", family="ltx",
+        repo_id="Lightricks/LTX-Video", license="ltx-video open weights (see model card)",
+        download_gb=19.0, vram_gb=18.0, size_multiple=32,
+        defaults=Defaults(frames=121, height=480, width=704, fps=24, steps=50, guidance=3.0),
+        description="LTX-Video 2B animating a still image",
+    ),
+    ModelSpec(
+        id="wan2.2-ti2v-5b", task="i2v", family="wan",
+        repo_id="Wan-AI/Wan2.2-TI2V-5B-Diffusers", license="apache-2.0",
+        download_gb=34.0, vram_gb=24.0, size_multiple=32,
+        defaults=Defaults(frames=121, height=704, width=1280, fps=24, steps=50, guidance=5.0),
+        description="Wan 2.2 TI2V 5B animating a still image, 720p",
+    ),
+    # ---- action recognition --------------------------------------------------------------------
+    ModelSpec(
+        id="videomae-base-k400", task="classify", family="videomae",
+        repo_id="MCG-NJU/videomae-base-finetuned-kinetics", license="cc-by-nc-4.0",
+        download_gb=0.35, vram_gb=1.0, defaults=Defaults(frames=16),
+        description="VideoMAE base fine-tuned on Kinetics-400 (400 human actions); non-commercial",
+    ),
+    ModelSpec(
+        id="xclip-base-32", task="classify", family="xclip",
+        repo_id="microsoft/xclip-base-patch32", license="mit",
+        download_gb=0.8, vram_gb=1.5, defaults=Defaults(frames=8),
+        description="X-CLIP base/32: zero-shot recognition of the labels you type",
+    ),
+)
+# fmt: on
+
+
+def models_for(task: Task) -> list[ModelSpec]:
+    """The registry's models for one task, in table order."""
+    return [m for m in MODELS if m.task == task]
+
+
+def find(model_id: str, task: Task) -> ModelSpec | None:
+    """The registry entry with this id for this task, or None."""
+    for spec in MODELS:
+        if spec.id == model_id and spec.task == task:
+            return spec
+    return None
+
+
+def family_from_config(config: dict, source: str) -> Family:
+    """Recognise a family from a ``model_index.json`` or ``config.json`` document.
+
+    Raises :class:`UnsupportedModelError` listing the supported families when none matches.
+    """
+    names = [config["_class_name"]] if "_class_name" in config else list(config.get("architectures") or [])
+    for family in FAMILIES.values():
+        if any(name in family.config_classes for name in names):
+            return family
+    supported = ", ".join(sorted({c for f in FAMILIES.values() for c in f.config_classes}))
+    found = ", ".join(names) or "no _class_name or architectures entry"
+    raise UnsupportedModelError(
+        f"{source} is a {found} model, which videogen does not support. Supported: {supported}."
+    )
+
+
+def spec_for_unlisted(source: str, config: dict, task: Task, *, local: bool, revision: str = "main") -> ModelSpec:
+    """A spec for a Hub repo or folder that is not in the table, from its config document."""
+    family = family_from_config(config, source)
+    if task not in family.pipelines:
+        can = ", ".join(TASK_NAMES[t] for t in family.pipelines)
+        raise UnsupportedModelError(
+            f"{source} is a {family.name} model: it does {can}, not {TASK_NAMES[task]}."
+        )
+    template = next((m for m in MODELS if m.family == family.name and m.task == task), None)
+    defaults = template.defaults if template else Defaults(frames=16)
+    size_multiple = 32 if config.get("expand_timesteps") else 0  # Wan 2.2 TI2V: VAE x16, patch x2
+    return replace(
+        template or ModelSpec(id=source, task=task, family=family.name, repo_id=source),
+        id=source, repo_id=source, revision=revision, local=local, defaults=defaults,
+        license="see the model card" if not local else "see the folder's model card",
+        description=f"{family.name} model from {'folder' if local else 'the Hub'}: {source}",
+        size_multiple=size_multiple or (template.size_multiple if template else 0),
+        download_gb=0.0 if local else (template.download_gb if template else 0.0),
+    )
+
+
+def unknown_model_error(model_id: str, task: Task) -> ModelNotFoundError:
+    known = ", ".join(sorted({m.id for m in models_for(task)}))
+    return ModelNotFoundError(
+        f"Unknown model {model_id!r} for {TASK_NAMES[task]}. Use one of: {known}; "
+        "or a Hub repo id (org/name), or a local folder."
+    )

@@ -1,0 +1,43 @@
+"""Build the Blocks: a header and the three tabs, wired to one :class:`Handlers`."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from videogen.ui import action_recognition, image_to_video, text_to_video
+from videogen.ui.handlers import Handlers, model_card, model_choices
+
+TITLE = "videogen"
+INTRO = (
+    "# videogen\nText to video, image to video and action recognition. Models download from the "
+    "Hugging Face Hub the first time you use them; a GPU is needed for the large ones."
+)
+T2V_EXAMPLES = [
+    "A cat walks on the grass, realistic style.",
+    "Aerial shot of waves crashing on a rocky coast at sunset.",
+]
+
+
+def build_demo(handlers: Handlers, *, max_queue: int = 16) -> gr.Blocks:
+    """The whole app. Nothing is loaded here: models load on the first request."""
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown(INTRO)
+        with gr.Tab("Text to Video"):
+            default = handlers.default_model("t2v")
+            text_to_video.build_tab(
+                handlers.text_to_video, handlers.cancel, handlers.model_changed, model_choices("t2v"),
+                default, model_card(default, "t2v"), T2V_EXAMPLES,
+            )
+        with gr.Tab("Image to Video"):
+            default = handlers.default_model("i2v")
+            image_to_video.build_tab(
+                handlers.image_to_video, handlers.cancel, handlers.model_changed, model_choices("i2v"),
+                default, model_card(default, "i2v"),
+            )
+        with gr.Tab("Action Recognition"):
+            action_recognition.build_tab(
+                handlers.classify, model_card, model_choices("classify"), handlers.default_model("classify"),
+            )
+    # One GPU queue for all three tasks; api_open=False makes raw HTTP calls go through it too.
+    demo.queue(max_size=max_queue, api_open=False, default_concurrency_limit=1)
+    return demo

@@ -1,0 +1,40 @@
+"""The "Image to Video" tab."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import gradio as gr
+
+from videogen.registry import find
+from videogen.ui.settings import generation_settings
+from videogen.ui.text_to_video import GPU_QUEUE
+
+
+def build_tab(
+    generate: Callable, cancel: Callable, model_changed: Callable, choices: list[tuple[str, str]],
+    default: str, card: str,
+) -> None:
+    spec = find(default, "i2v")
+    with gr.Row():
+        with gr.Column(scale=1):
+            image = gr.Image(label="Image (first frame)", type="filepath", sources=["upload", "clipboard"])
+            prompt = gr.Textbox(label="Prompt", lines=2, placeholder="How should it move?")
+            model = gr.Dropdown(choices, value=default, label="Model", allow_custom_value=True,
+                                info="A listed model, or a Hub repo id (org/name) or local folder")
+            model_info = gr.Markdown(card)
+            settings = generation_settings(spec, size_label=" (0: follow the image)")
+            with gr.Row():
+                run = gr.Button("Generate", variant="primary")
+                stop = gr.Button("Cancel", variant="stop")
+        with gr.Column(scale=1):
+            video = gr.Video(label="Video", autoplay=True, loop=True, buttons=["download"], interactive=False)
+            status = gr.Markdown()
+
+    model.change(lambda m: model_changed(m, "i2v"), inputs=model,
+                 outputs=[model_info, *settings.model_dependent()], api_visibility="private", queue=False)
+    inputs = [image, prompt, model, settings.negative_prompt, settings.seed, settings.randomize_seed,
+              settings.steps, settings.guidance, settings.frames, settings.height, settings.width, settings.fps]
+    run.click(generate, inputs=inputs, outputs=[video, status, settings.seed], api_name="image_to_video",
+              concurrency_id=GPU_QUEUE, concurrency_limit=1)
+    stop.click(cancel, outputs=status, api_visibility="private", queue=False)

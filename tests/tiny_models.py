@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
+
+if TYPE_CHECKING:
+    from transformers import T5Tokenizer
 
 # Words of the tiny T5-style vocabulary: enough for typical video prompts; anything else
 # (unknown words, Chinese text) becomes ``<unk>``.
@@ -67,7 +71,7 @@ def _seed() -> None:
     torch.manual_seed(0)
 
 
-def build_tiny_tokenizer(folder: str | Path):
+def build_tiny_tokenizer(folder: str | Path) -> T5Tokenizer:
     """Build a tiny T5-style (Unigram) tokenizer, save it to ``folder`` and return it.
 
     The tokenizer is a ``transformers.T5Tokenizer`` (the tokenizers-backed T5 tokenizer of

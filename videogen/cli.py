@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     download = sub.add_parser("download", parents=[common], help="fetch a model ahead of time")
     download.add_argument("model", metavar="ID")
+
+    evaluate = sub.add_parser("eval", parents=[common], help="measure the embedded shapes-world models (offline)")
+    evaluate.add_argument("--clips-per-class", type=int, default=100, help="held-out classifier clips per motion")
+    evaluate.add_argument("--prompts", type=int, default=60, help="text-to-video prompts (half Chinese)")
+    evaluate.add_argument("--images", type=int, default=60, help="image-to-video inputs")
+    evaluate.add_argument("--seed", type=int, default=20261121)
+    evaluate.add_argument("--json-out", default="eval.json", help="where to write the full results")
     return parser
 
 
@@ -149,6 +156,16 @@ def run(args: argparse.Namespace) -> int:
                     s = r.spec
                     mark = "downloaded" if r.downloaded else f"~{s.download_gb:g} GB to download"
                     print(f"{s.task:9} {s.id:22} {mark:24} {s.license:30} {s.repo_id}")
+            return 0
+
+        if args.command == "eval":
+            from videogen.evaluate import EvalConfig, format_table, run_eval
+
+            cfg = EvalConfig(args.clips_per_class, args.prompts, args.images, args.seed, getattr(args, "device", None) or "cpu")
+            report = run_eval(cfg)
+            Path(args.json_out).write_text(json.dumps(vars(report), indent=2, ensure_ascii=False))
+            print(format_table(report))
+            print(f"full results: {args.json_out}")
             return 0
 
         engine = api.Engine(device=getattr(args, "device", None))

@@ -203,7 +203,10 @@ def download(spec: ModelSpec, progress: ProgressFn | None = None) -> Path:
     Fails in seconds when offline or when the Hub is unreachable and the model is not cached.
     """
     if spec.local:
-        return Path(spec.repo_id)
+        folder = Path(spec.repo_id)
+        if not folder.is_dir():
+            raise ModelNotFoundError(f"{spec.id}: the folder {folder} does not exist (for weights/ models: see weights/README.md).")
+        return folder
     cached = cached_snapshot(spec.repo_id, spec.revision)
     if cached is not None:
         return cached

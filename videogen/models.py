@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from videogen import hub
+from videogen.config import load_settings
 from videogen.device import DevicePlan, place_pipeline, release_memory
 from videogen.errors import UnsupportedModelError
 from videogen.hub import Progress, ProgressFn
@@ -45,24 +46,25 @@ MAX_CLASSIFIERS = 3
 # Which model
 
 
-def default_model(task: Task, *, cuda: bool) -> ModelSpec:
+def default_model(task: Task, *, cuda: bool, offline: bool = False) -> ModelSpec:
     """The model a tab or command uses when none is named.
 
-    With a GPU: the first registry entry for the task. Without one: the first embedded (offline)
-    model for the task when there is one, since the Hub models need a GPU to finish in minutes.
+    With a GPU and the Hub: the first Hub entry for the task. Without a GPU, or offline: the trained
+    embedded model for the task when there is one (the Hub models need a GPU and a download). The
+    procedural reference is never a default.
     """
-    candidates = models_for(task)
-    if not cuda:
-        embedded = [m for m in candidates if m.local]
-        if embedded:
-            return embedded[0]
-    return candidates[0]
+    candidates = [m for m in models_for(task) if not m.reference]
+    embedded = [m for m in candidates if m.local and Path(m.repo_id).is_dir()]
+    hub_models = [m for m in candidates if not m.local]
+    if embedded and (not cuda or offline or not hub_models):
+        return embedded[0]
+    return hub_models[0]
 
 
 def resolve(model: str | None, task: Task, *, cuda: bool = False) -> ModelSpec:
     """Registry id, ``org/name`` (optionally ``@revision``), or a local folder -> spec."""
     if model is None or not str(model).strip():
-        return default_model(task, cuda=cuda)
+        return default_model(task, cuda=cuda, offline=load_settings().offline)
     model = str(model).strip()
     spec = find(model, task)
     if spec is not None:
@@ -104,8 +106,8 @@ def task_of(model: str) -> Task:
 class VideoGenerator(Protocol):
     spec: ModelSpec
 
-    def generate(self, params: Any, image: Any | None, on_step: Any) -> np.ndarray:
-        """Return (T, H, W, 3) uint8 frames."""
+    def generate(self, params: Any, image: Any | None, on_step: Any) -> tuple[np.ndarray, str | None]:
+        """Return (T, H, W, 3) uint8 frames, and what was understood of the prompt (or None)."""
 
 
 class VideoClassifier(Protocol):
@@ -125,7 +127,7 @@ class DiffusersGenerator:
     plan: DevicePlan
     strategy: str
 
-    def generate(self, params: Any, image: Any | None, on_step: Any) -> np.ndarray:
+    def generate(self, params: Any, image: Any | None, on_step: Any) -> tuple[np.ndarray, str | None]:
         import torch
 
         from videogen.pipelines.common import to_uint8
@@ -150,7 +152,7 @@ class DiffusersGenerator:
             kwargs["image"] = image
         with torch.inference_mode():
             video = self.pipe(**kwargs).frames[0]  # (T, H, W, 3) floats in [0, 1]
-        return to_uint8(np.asarray(video))
+        return to_uint8(np.asarray(video)), None
 
     def close(self) -> None:
         if hasattr(self.pipe, "remove_all_hooks"):
@@ -298,10 +300,18 @@ def _key(spec: ModelSpec) -> tuple:
 def _load_any_generator(spec: ModelSpec, folder: Path, plan: DevicePlan, reuse: Any | None) -> VideoGenerator:
     if spec.library == "diffusers":
         return load_generator(spec, folder, plan, reuse)
-    raise UnsupportedModelError(f"{spec.id}: no generator loader for the {spec.library} library.")
+    if spec.family == "procedural":
+        from videogen.embedded.procedural import ProceduralGenerator
+
+        return ProceduralGenerator.from_pretrained(spec, folder)
+    raise UnsupportedModelError(f"{spec.id}: no generator loader for the {spec.family} family.")
 
 
 def _load_any_classifier(spec: ModelSpec, folder: Path, plan: DevicePlan) -> VideoClassifier:
     if spec.library == "transformers":
         return load_classifier(spec, folder, plan)
-    raise UnsupportedModelError(f"{spec.id}: no classifier loader for the {spec.library} library.")
+    if spec.family == "shapes-action":
+        from videogen.embedded import action
+
+        return action.load_classifier(spec, folder, plan)
+    raise UnsupportedModelError(f"{spec.id}: no classifier loader for the {spec.family} family.")

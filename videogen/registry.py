@@ -12,6 +12,7 @@ recognised by ``model_index.json``'s ``_class_name``, transformers repos by ``co
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Literal
 
 from videogen.errors import ModelNotFoundError, UnsupportedModelError
@@ -19,6 +20,7 @@ from videogen.errors import ModelNotFoundError, UnsupportedModelError
 Task = Literal["t2v", "i2v", "classify"]
 TASKS: tuple[Task, ...] = ("t2v", "i2v", "classify")
 TASK_NAMES = {"t2v": "text to video", "i2v": "image to video", "classify": "action recognition"}
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"  # the small models shipped with the app
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,19 @@ FAMILIES: dict[str, Family] = {
             pipelines={"t2v": "LTXPipeline", "i2v": "LTXImageToVideoPipeline"},
             frame_step=8,
             size_multiple=32,
+        ),
+        Family(
+            name="procedural",
+            library="videogen",
+            config_classes=("ShapesProceduralPipeline",),
+            pipelines={"t2v": "ShapesProceduralPipeline"},
+            size_multiple=2,
+        ),
+        Family(
+            name="shapes-action",
+            library="videogen",
+            config_classes=("ShapesActionModel",),
+            pipelines={"classify": "ShapesActionModel"},
         ),
         Family(
             name="videomae",
@@ -97,6 +112,7 @@ class ModelSpec:
     defaults: Defaults = field(default_factory=lambda: Defaults(frames=16))
     description: str = ""
     local: bool = False  # repo_id is a folder on disk: nothing to download
+    reference: bool = False  # a non-learned reference: chosen by name only, never the default
     size_multiple: int = 0  # overrides the family's when non-zero
 
     @property
@@ -165,6 +181,19 @@ MODELS: tuple[ModelSpec, ...] = (
         repo_id="MCG-NJU/videomae-base-finetuned-kinetics", license="cc-by-nc-4.0",
         download_gb=0.35, vram_gb=1.0, defaults=Defaults(frames=16),
         description="VideoMAE base fine-tuned on Kinetics-400 (400 human actions); non-commercial",
+    ),
+    # ---- shipped in weights/: the offline "shapes world" (issue 3) ------------------------------
+    ModelSpec(
+        id="procedural", task="t2v", family="procedural",
+        repo_id=str(WEIGHTS_DIR / "shapes-procedural"), license="apache-2.0", local=True, reference=True,
+        defaults=Defaults(frames=16, height=128, width=128, fps=8, steps=1, guidance=0.0),
+        description="The shapes world's procedural renderer: the exact, non-learned reference for the demo models",
+    ),
+    ModelSpec(
+        id="shapes-action", task="classify", family="shapes-action",
+        repo_id=str(WEIGHTS_DIR / "shapes-action"), license="apache-2.0", local=True,
+        defaults=Defaults(frames=16),
+        description="Small demo model of the shapes world: which of nine motions a shape makes",
     ),
     ModelSpec(
         id="xclip-base-32", task="classify", family="xclip",

@@ -84,7 +84,7 @@ def run_image_to_video(
     loaded = time.perf_counter()
 
     # 3. Denoise from the image, reporting each step; Cancel stops at the next step.
-    frames = generator.generate(params, conditioning, step_reporter(progress, cancel))
+    frames, understood = generator.generate(params, conditioning, step_reporter(progress, cancel))
     generated = time.perf_counter()
 
     # 4. Encode, with the recipe in the file's metadata.
@@ -96,5 +96,5 @@ def run_image_to_video(
         prompt=params.prompt, path=str(path), frames=int(frames.shape[0]), height=int(frames.shape[1]),
         width=int(frames.shape[2]), fps=params.fps, seed=params.seed, model=spec.id,
         timings=timings(start, loaded, generated, encoded),
-        understood=getattr(generator, "last_understood", None),
+        understood=understood,
     )

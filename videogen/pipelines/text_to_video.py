@@ -39,7 +39,7 @@ def run_text_to_video(
     loaded = time.perf_counter()
 
     # 3. Denoise, reporting each step; Cancel stops at the next step.
-    frames = generator.generate(params, None, step_reporter(progress, cancel))
+    frames, understood = generator.generate(params, None, step_reporter(progress, cancel))
     generated = time.perf_counter()
 
     # 4. Encode, with the recipe in the file's metadata.
@@ -51,7 +51,7 @@ def run_text_to_video(
         prompt=params.prompt, path=str(path), frames=int(frames.shape[0]), height=int(frames.shape[1]),
         width=int(frames.shape[2]), fps=params.fps, seed=params.seed, model=spec.id,
         timings=timings(start, loaded, generated, encoded),
-        understood=getattr(generator, "last_understood", None),
+        understood=understood,
     )
 
 

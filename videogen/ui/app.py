@@ -9,12 +9,14 @@ from videogen.ui.handlers import Handlers, model_card, model_choices
 
 TITLE = "videogen"
 INTRO = (
-    "# videogen\nText to video, image to video and action recognition. Models download from the "
-    "Hugging Face Hub the first time you use them; a GPU is needed for the large ones."
+    "# videogen\nText to video, image to video and action recognition. Hub models download the first "
+    "time you use them and need a GPU; the small models shipped with the app work anywhere, offline, "
+    "on the *shapes world* (circles, squares and triangles that move, grow, shrink or spin)."
 )
 T2V_EXAMPLES = [
+    "a red circle moving to the left on a white background",
+    "一个蓝色的三角形顺时针旋转，黑色背景",
     "A cat walks on the grass, realistic style.",
-    "Aerial shot of waves crashing on a rocky coast at sunset.",
 ]
 
 

@@ -9,7 +9,6 @@ the result is ready. Errors the user can act on become ``gr.Error`` with the err
 from __future__ import annotations
 
 import logging
-import os
 import random
 import shutil
 import threading
@@ -22,7 +21,7 @@ import gradio as gr
 from videogen import hub
 from videogen.errors import GenerationCancelled, VideogenError
 from videogen.pipelines.common import MAX_SEED
-from videogen.registry import TASK_NAMES, ModelSpec, Task, find, models_for
+from videogen.registry import ModelSpec, Task, find, models_for
 from videogen.ui.worker import CancelBoard, describe, run_streaming
 
 logger = logging.getLogger(__name__)
@@ -51,7 +50,13 @@ def model_card(model: str, task: Task) -> str:
     if spec is None:
         return f"**{model}**: a Hub repo or folder; its family is read from its config when you run it. Check its license on its model card."
     note = " **Non-commercial use only.**" if spec.non_commercial else ""
-    where = "ships with the app" if spec.local else f"[{spec.repo_id}](https://huggingface.co/{spec.repo_id})"
+    if spec.local:
+        return (
+            f"{spec.description}. Ships with the app (works offline, no GPU). **A small demo model of the "
+            "shapes world** — one circle, square or triangle moving on a plain background — not real footage: "
+            f"for that, pick a Hub model from the list (a GPU is needed). License: `{spec.license}`."
+        )
+    where = f"[{spec.repo_id}](https://huggingface.co/{spec.repo_id})"
     return f"{spec.description}. Source: {where}. License: `{spec.license}`.{note}"
 
 
@@ -76,7 +81,9 @@ class Handlers:
     def default_model(self, task: Task) -> str:
         from videogen.models import default_model
 
-        return default_model(task, cuda=cuda_likely(self.device)).id
+        from videogen.config import load_settings
+
+        return default_model(task, cuda=cuda_likely(self.device), offline=load_settings().offline).id
 
     # -- shared ----------------------------------------------------------------------------------
 
@@ -194,11 +201,3 @@ def _seed(seed: float | None, randomize: bool) -> int:
         return random.SystemRandom().randint(0, MAX_SEED)
     return int(seed)
 
-
-def task_title(task: Task) -> str:
-    return TASK_NAMES[task].capitalize()
-
-
-def share_supported() -> bool:
-    """Share links need Gradio's tunnel binary and its servers; on Spaces they are not needed."""
-    return not os.environ.get("SPACE_ID")

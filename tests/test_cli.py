@@ -78,3 +78,16 @@ def test_download_command(hub_env) -> None:
     done = run_cli("download", "tiny/xclip")
     assert done.returncode == 0, done.stderr
     assert Path(done.stdout.strip(), "config.json").exists()
+
+
+def test_every_family_through_the_cli(hub_env, tmp_path: Path) -> None:
+    """The families the other CLI tests don't cover: Wan 2.2 and LTX text to video, X-CLIP classify."""
+    clip = tmp_path / "w.mp4"
+    done = run_cli("t2v", "a ship", "--model", "tiny/wan22", "--frames", "5", *TINY, "-o", str(clip), "--json")
+    assert done.returncode == 0, done.stderr
+    done = run_cli("t2v", "a ship", "--model", "tiny/ltx", "--frames", "9", *TINY, "-o", str(tmp_path / "l.mp4"), "--json")
+    assert done.returncode == 0, done.stderr
+    done = run_cli("classify", str(clip), "--model", "tiny/xclip", "--labels", "sailing,flying", "--json")
+    assert done.returncode == 0, done.stderr
+    [result] = json.loads(done.stdout)
+    assert {p["label"] for p in result["predictions"]} == {"sailing", "flying"}

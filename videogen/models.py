@@ -23,7 +23,7 @@ import numpy as np
 from videogen import hub
 from videogen.config import load_settings
 from videogen.device import DevicePlan, place_pipeline, release_memory
-from videogen.errors import UnsupportedModelError
+from videogen.errors import OutOfMemoryError, UnsupportedModelError
 from videogen.hub import Progress, ProgressFn
 from videogen.registry import (
     MODELS,
@@ -150,8 +150,14 @@ class DiffusersGenerator:
         )
         if image is not None:
             kwargs["image"] = image
-        with torch.inference_mode():
-            video = self.pipe(**kwargs).frames[0]  # (T, H, W, 3) floats in [0, 1]
+        try:
+            with torch.inference_mode():
+                video = self.pipe(**kwargs).frames[0]  # (T, H, W, 3) floats in [0, 1]
+        except torch.OutOfMemoryError as exc:
+            raise OutOfMemoryError(
+                f"{self.spec.id} ran out of GPU memory at {params.frames} frames of {params.width}x{params.height}. "
+                "Try fewer frames or a smaller size, or close other GPU programs."
+            ) from exc
         return to_uint8(np.asarray(video)), None
 
     def close(self) -> None:

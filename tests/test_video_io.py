@@ -101,10 +101,21 @@ def test_read_frames_variable_frame_rate(tmp_path: Path) -> None:
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
-    sampled = read_frames(path, 2)
-    # Index-uniform sampling would pick two frames from the dense first half; time-uniform picks
-    # the first frame at/after each half's centre.
-    assert sampled.times[0] >= 0.4 and sampled.times[1] >= 1.4
+    sampled = read_frames(path, 4)
+    # Targets 0.25, 0.75, 1.25, 1.75 s: the frames on screen then are those of 0.05 s and 1.03 s
+    # (index-uniform sampling would pick frames 1, 4, 6 and 9: 0.01, 0.04, 1.0, 1.02 s).
+    assert sampled.times == pytest.approx([0.05, 0.05, 1.03, 1.03])
+
+
+def test_read_frames_returns_every_frame_when_asked_for_all(tmp_path: Path) -> None:
+    """Asking for as many frames as the clip has returns each frame once, in order."""
+    frames = np.zeros((16, 32, 32, 3), np.uint8)
+    frames[:, :, :, 0] = (np.arange(16) * 15)[:, None, None]
+    path = tmp_path / "ramp.mp4"
+    write_video(frames, path, 8.0)
+    sampled = read_frames(path, 16)
+    assert sampled.times == pytest.approx([i / 8 for i in range(16)])
+    assert np.abs(sampled.frames[:, 16, 16, 0].astype(int) - frames[:, 16, 16, 0]).max() <= 4
 
 
 def test_read_frames_applies_rotation(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ Three measurements, on data drawn with a seed different from training's:
 2. **Text to video**: for each embedded T2V model, prompts in English and Chinese (half each) from
    random scenes; a clip counts as right when its motion *and* colour are right, judged two ways:
    by the pixel judge (:mod:`videogen.shapes.judge`) and by the classifier (motion) + judge (colour).
-3. **Image to video**: for each embedded I2V model, first frames of random scenes plus a motion
-   prompt; motion judged as above, and the PSNR of the clip's first frame against the input image.
+3. **Image to video**: for each embedded I2V model, first frames of random scenes (64-128 px) plus
+   a motion prompt; motion judged as above, and the PSNR of the clip's first frame (after H.264)
+   against the input image resized to the output size.
 
 The table goes to stdout and everything to a JSON file.
 """
@@ -142,7 +143,8 @@ def evaluate_image_to_video(engine: Any, cfg: EvalConfig, work: Path, classifier
         judge_ok, classifier_ok, psnrs, times = [], [], [], []
         for i in range(cfg.images):
             scene = random_spec(rng)
-            first = render_clip(sample_params(scene, rng, height=spec.defaults.height, width=spec.defaults.width))[0]
+            size = int(rng.integers(32, 65)) * 2  # 64-128 px input images
+            first = render_clip(sample_params(scene, rng, height=size, width=size))[0]
             prompt = describe(scene, "zh" if i % 2 else "en")
             result = engine.image_to_video(first, prompt, model=spec.id, seed=i, output=work / f"i2v-{i}.mp4")
             times.append(result.timings["generate_s"])

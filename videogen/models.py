@@ -310,6 +310,14 @@ def _load_any_generator(spec: ModelSpec, folder: Path, plan: DevicePlan, reuse: 
         from videogen.embedded.procedural import ProceduralGenerator
 
         return ProceduralGenerator.from_pretrained(spec, folder)
+    if spec.family == "shapes-t2v":
+        from videogen.embedded import text_to_video
+
+        return text_to_video.load_generator(spec, folder, plan)
+    if spec.family == "shapes-i2v":
+        from videogen.embedded import image_to_video
+
+        return image_to_video.load_generator(spec, folder, plan)
     raise UnsupportedModelError(f"{spec.id}: no generator loader for the {spec.family} family.")
 
 

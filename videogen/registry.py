@@ -63,6 +63,20 @@ FAMILIES: dict[str, Family] = {
             size_multiple=2,
         ),
         Family(
+            name="shapes-t2v",
+            library="videogen",
+            config_classes=("ShapesTextToVideoPipeline",),
+            pipelines={"t2v": "ShapesTextToVideoPipeline"},
+            size_multiple=2,
+        ),
+        Family(
+            name="shapes-i2v",
+            library="videogen",
+            config_classes=("ShapesImageToVideoModel",),
+            pipelines={"i2v": "ShapesImageToVideoModel"},
+            size_multiple=2,
+        ),
+        Family(
             name="shapes-action",
             library="videogen",
             config_classes=("ShapesActionModel",),
@@ -188,6 +202,18 @@ MODELS: tuple[ModelSpec, ...] = (
         repo_id=str(WEIGHTS_DIR / "shapes-procedural"), license="apache-2.0", local=True, reference=True,
         defaults=Defaults(frames=16, height=128, width=128, fps=8, steps=1, guidance=0.0),
         description="The shapes world's procedural renderer: the exact, non-learned reference for the demo models",
+    ),
+    ModelSpec(
+        id="shapes-t2v", task="t2v", family="shapes-t2v",
+        repo_id=str(WEIGHTS_DIR / "shapes-t2v"), license="apache-2.0", local=True,
+        defaults=Defaults(frames=16, height=128, width=128, fps=8, steps=1, guidance=0.0),
+        description="Small demo model of the shapes world: draws one shape making one of nine motions",
+    ),
+    ModelSpec(
+        id="shapes-i2v", task="i2v", family="shapes-i2v",
+        repo_id=str(WEIGHTS_DIR / "shapes-i2v"), license="apache-2.0", local=True,
+        defaults=Defaults(frames=16, height=128, width=128, fps=8, steps=1, guidance=0.0),
+        description="Small demo model of the shapes world: moves the shape in your image as the prompt says",
     ),
     ModelSpec(
         id="shapes-action", task="classify", family="shapes-action",

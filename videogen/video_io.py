@@ -89,7 +89,7 @@ def read_frames(path: str | Path, num_frames: int) -> SampledFrames:
 
     Targets are the centres of ``num_frames`` equal time slices. For each target the decoder seeks
     to the preceding key frame (only when the target is more than a second past the current
-    position) and decodes forward to the first frame at or after it. If the video has fewer frames
+    position) and decodes forward to the frame on screen at that time. If the video has fewer frames
     than asked for, frames repeat, so the result always has ``num_frames`` frames.
     """
     import av
@@ -151,31 +151,34 @@ def _end_time(container: Any, stream: Any) -> float:
 
 
 def _decode_at(container: Any, stream: Any, targets: list[float]) -> tuple[list[np.ndarray], list[float], float]:
-    """Decode the first frame at or after each target time (targets ascending)."""
+    """Decode the frame on screen at each target time (targets ascending): the last frame that
+    starts at or before it (the first frame, for a target before the stream starts)."""
     frames: list[np.ndarray] = []
     times: list[float] = []
     rotation = 0.0
-    decoder = None
+    decoder: Any = None
     position = -1.0  # time of the last decoded frame
-    last = None
+    shown = None  # the last decoded frame at or before the current target
+    ahead = None  # a decoded frame past the previous target, not yet consumed
     for target in targets:
         if decoder is None or target - position > 1.0:
             container.seek(int(max(target - 0.001, 0) / stream.time_base), stream=stream, backward=True, any_frame=False)
-            decoder = container.decode(stream)
-        chosen = None
-        for frame in decoder:
+            decoder, shown, ahead = container.decode(stream), None, None
+        while True:
+            frame, ahead = (ahead, None) if ahead is not None else (next(decoder, None), None)
+            if frame is None:  # end of stream: the last frame stays on screen
+                break
             if frame.time is None:
                 continue
-            last = frame
             position = float(frame.time)
-            if position + 1e-6 >= target:
-                chosen = frame
+            if position <= target + 1e-6:
+                shown = frame
+            else:
+                ahead = frame
                 break
-        if chosen is None:  # ran off the end: the last frame stands in
-            if last is None:
-                break
-            chosen = last
-            decoder = iter(())
+        chosen = shown if shown is not None else ahead
+        if chosen is None:
+            break
         frames.append(chosen.to_ndarray(format="rgb24"))
         times.append(float(chosen.time))
         rotation = float(getattr(chosen, "rotation", 0) or 0)

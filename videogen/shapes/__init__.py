@@ -28,7 +28,7 @@ from videogen.shapes.prompt import (
     random_spec,
     understood_summary,
 )
-from videogen.shapes.render import RenderParams, render_clip, render_prompt, render_spec, sample_params
+from videogen.shapes.render import RenderParams, render_clip, render_coverage, render_prompt, render_spec, sample_params
 from videogen.shapes.vocab import BACKGROUNDS, COLORS, MOTIONS, SHAPES, SIZES, SPEEDS
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "parse_prompt",
     "random_spec",
     "render_clip",
+    "render_coverage",
     "render_prompt",
     "render_spec",
     "sample_params",

@@ -103,7 +103,7 @@ class RenderParams:
             value = getattr(self, name)
             if len(value) != 3 or not all(0 <= int(c) <= 255 for c in value):
                 raise InvalidInputError(f"{name} must be an RGB triple of 0-255 values, got {value!r}")
-        _check_dims(self.num_frames, self.height, self.width, self.fps)
+        check_dims(self.num_frames, self.height, self.width, self.fps)
         if not self.size > 0:
             raise InvalidInputError(f"size must be > 0 pixels, got {self.size!r}")
         if self.speed < 0 or (self.motion in ("growing", "shrinking") and self.speed < 1):
@@ -124,7 +124,8 @@ class RenderParams:
         return cx, cy, size, angle
 
 
-def _check_dims(num_frames: int, height: int, width: int, fps: float) -> None:
+def check_dims(num_frames: int, height: int, width: int, fps: float = 8.0) -> None:
+    """Raise InvalidInputError unless 1-1024 frames, 16-2048 px each way and fps > 0."""
     if not (isinstance(num_frames, (int, np.integer)) and 1 <= num_frames <= 1024):
         raise InvalidInputError(f"num_frames must be an integer in 1-1024, got {num_frames!r}")
     for name, value in (("height", height), ("width", width)):
@@ -152,7 +153,7 @@ def sample_params(
     is then not used and may be None)."""
     if not isinstance(spec, SceneSpec):
         raise InvalidInputError(f"spec must be a SceneSpec, got {spec!r}")
-    _check_dims(num_frames, height, width, fps)
+    check_dims(num_frames, height, width, fps)
     if randomize and rng is None:
         raise InvalidInputError("rng must be a numpy Generator when randomize=True, got None")
 
@@ -301,6 +302,22 @@ def render_clip(params: RenderParams) -> np.ndarray:
                 box += edge[..., None] * (outline_color - box)
         frames[t] = np.clip(np.round(frame), 0, 255).astype(np.uint8)
     return frames
+
+
+def render_coverage(params: RenderParams) -> tuple[np.ndarray, np.ndarray]:
+    """The object's anti-aliased coverage and its outline's coverage, each float32
+    ``(num_frames, height, width)`` in [0, 1] (the layers :func:`render_clip` composites; the
+    outline is computed whatever the colours). The text-to-video model learns to draw these."""
+    if not isinstance(params, RenderParams):
+        raise InvalidInputError(f"params must be RenderParams, got {params!r}")
+    shape = (params.num_frames, params.height, params.width)
+    alphas, edges = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    for t in range(params.num_frames):
+        alpha, edge, (x0, y0, x1, y1) = _coverage(params, t, outline=True)
+        if alpha.size:
+            alphas[t, y0:y1, x0:x1] = alpha
+            edges[t, y0:y1, x0:x1] = edge
+    return alphas, edges
 
 
 def render_spec(

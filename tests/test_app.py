@@ -33,6 +33,8 @@ def test_app_starts_without_touching_models(app_url: str, hub_env) -> None:
     config = httpx.get(app_url + "config").json()
     labels = [c["props"].get("label") for c in config["components"] if c.get("type") == "tabitem"]
     assert labels == ["Text to Video", "Image to Video", "Action Recognition"]
+    examples = [c for c in config["components"] if c.get("type") == "dataset"]
+    assert len(examples) == 3, "a Try row in each tab (prompts, images + prompts, clips)"
 
 
 def test_named_endpoints_through_gradio_client(app_url: str, hub_env, tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ from transformers import initialization as init
 
 from videogen.errors import InvalidInputError
 from videogen.shapes import vocab
+from videogen.shapes.judge import BORDER, MIN_CONTRAST, estimate_background, object_mask
 from videogen.shapes.prompt import ParsedPrompt, parse_prompt
 from videogen.shapes.render import NOTCH_DEGREES
 
@@ -69,8 +70,6 @@ __all__ = [
 ]
 
 SPEED_WORDS: tuple[str, ...] = ("normal", *vocab.SPEEDS)  # id 0: no speed word in the prompt
-BORDER = 2  # pixels of border that give the background colour
-MIN_CONTRAST = 30.0  # RGB distance: less than this is background noise
 MIN_AREA = 4  # pixels: a smaller object is "no object"
 ROUND_TOLERANCE = 0.1  # alpha change under a 45 degree turn, relative to the area, below which it is round
 CHUNK_PIXELS = 1 << 21  # frames x height x width warped at once (bounds memory at large sizes)
@@ -156,30 +155,11 @@ class Foreground:
     radius: float  # pixels
 
 
-def _border_median(pixels: np.ndarray) -> np.ndarray:
-    b = BORDER
-    border = np.concatenate([pixels[:b].reshape(-1, 3), pixels[-b:].reshape(-1, 3),
-                             pixels[b:-b, :b].reshape(-1, 3), pixels[b:-b, -b:].reshape(-1, 3)])
-    return np.median(border, axis=0)
-
-
-def _largest_filled(hard: np.ndarray) -> np.ndarray:
-    """The largest connected component of a binary mask, closed with 3x3 and with its holes filled."""
-    hard = cv2.morphologyEx(hard.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(hard, connectivity=8)
-    if count <= 1:
-        return np.zeros(hard.shape, bool)
-    component = (labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))).astype(np.uint8)
-    contours, _ = cv2.findContours(component, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    cv2.drawContours(component, contours, -1, 1, thickness=cv2.FILLED)
-    return component.astype(bool)
-
-
 def object_alpha(pixels: np.ndarray, background: np.ndarray, contrast: float) -> np.ndarray:
     """Soft coverage (H, W) float32 of the main object of ``pixels`` ((H, W, 3), 0-255 floats)."""
     dist = np.linalg.norm(pixels - background, axis=-1)  # (H, W)
     threshold = max(MIN_CONTRAST, 0.5 * contrast)
-    mask = _largest_filled(dist > threshold)
+    mask = object_mask(dist > threshold)
     region = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     alpha = np.where(region, np.clip(dist / max(contrast, 1e-6), 0.0, 1.0), 0.0).astype(np.float32)
     alpha[mask & (dist <= threshold)] = 1.0  # filled holes: the inside of an outlined object
@@ -209,7 +189,7 @@ def segment(image: np.ndarray) -> Foreground:
     if image.ndim != 3 or image.shape[-1] != 3 or min(image.shape[:2]) < 2 * BORDER + 2:
         raise InvalidInputError(f"image must be an (H, W, 3) array of at least 6x6 pixels, got shape {image.shape}")
     pixels = image.astype(np.float32)
-    background = _border_median(pixels)  # (3,)
+    background = estimate_background(pixels[None])  # (3,)
     dist = np.linalg.norm(pixels - background, axis=-1)
     salient = dist[dist > MIN_CONTRAST]
     contrast = float(np.percentile(salient, 90)) if salient.size >= MIN_AREA else 0.0

@@ -105,7 +105,8 @@ def _check_frames(frames: np.ndarray) -> np.ndarray:
     return frames.astype(np.float32)
 
 
-def _estimate_background(frames: np.ndarray) -> np.ndarray:
+def estimate_background(frames: np.ndarray) -> np.ndarray:
+    """The background colour (3,) of (T, H, W, 3) frames: the median of their ``BORDER``-pixel border."""
     b = BORDER
     border = np.concatenate(
         [
@@ -118,7 +119,7 @@ def _estimate_background(frames: np.ndarray) -> np.ndarray:
     return np.median(border, axis=0)
 
 
-def _object_mask(hard: np.ndarray) -> np.ndarray:
+def object_mask(hard: np.ndarray) -> np.ndarray:
     """The largest connected component of a binary mask, closed and with its holes filled."""
     hard = cv2.morphologyEx(hard.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(hard, connectivity=8)
@@ -209,7 +210,7 @@ def analyse_clip(frames: np.ndarray, background: tuple[int, int, int] | None = N
     pixels = _check_frames(frames)
     num_frames, height, width, _ = pixels.shape
     if background is None:
-        bg = _estimate_background(pixels)
+        bg = estimate_background(pixels)
     else:
         if len(background) != 3:
             raise InvalidInputError(f"background must be an RGB triple, got {background!r}")
@@ -225,7 +226,7 @@ def analyse_clip(frames: np.ndarray, background: tuple[int, int, int] | None = N
     polars: list[np.ndarray | None] = [None] * num_frames
     core_pixels: list[np.ndarray] = []
     for t in range(num_frames if contrast > 0 else 0):
-        mask = _object_mask(dist[t] > max(MIN_CONTRAST, 0.5 * contrast))
+        mask = object_mask(dist[t] > max(MIN_CONTRAST, 0.5 * contrast))
         area = float(mask.sum())
         if area < 3:
             continue

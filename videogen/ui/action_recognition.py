@@ -12,7 +12,9 @@ from videogen.ui.text_to_video import GPU_QUEUE
 DEFAULT_LABELS = "dancing, playing guitar, cooking, running, swimming, riding a bike"
 
 
-def build_tab(classify: Callable, model_card: Callable, choices: list[tuple[str, str]], default: str) -> None:
+def build_tab(
+    classify: Callable, model_card: Callable, choices: list[tuple[str, str]], default: str, examples: list[str],
+) -> None:
     def is_zero_shot(model: str) -> bool:
         spec = find(model, "classify")
         return bool(spec and spec.family_info.zero_shot)
@@ -25,6 +27,8 @@ def build_tab(classify: Callable, model_card: Callable, choices: list[tuple[str,
             labels = gr.Textbox(label="Labels (comma-separated, for zero-shot models)", value=DEFAULT_LABELS,
                                 visible=is_zero_shot(default))
             run = gr.Button("Classify", variant="primary")
+            if examples:
+                gr.Examples([[clip] for clip in examples], inputs=[video], label="Try (shapes world)")
         with gr.Column(scale=1):
             scores = gr.Label(label="Top 5", num_top_classes=5)
             strip = gr.Gallery(label="Sampled frames", columns=8, height="auto", object_fit="contain")

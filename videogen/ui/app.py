@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gradio as gr
 
+from videogen.config import load_settings
 from videogen.ui import action_recognition, image_to_video, text_to_video
+from videogen.ui.examples import shapes_examples
 from videogen.ui.handlers import Handlers, model_card, model_choices
 
 TITLE = "videogen"
@@ -22,6 +24,7 @@ T2V_EXAMPLES = [
 
 def build_demo(handlers: Handlers, *, max_queue: int = 16) -> gr.Blocks:
     """The whole app. Nothing is loaded here: models load on the first request."""
+    examples = shapes_examples(load_settings().output_dir / "examples")
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(INTRO)
         with gr.Tab("Text to Video"):
@@ -34,11 +37,12 @@ def build_demo(handlers: Handlers, *, max_queue: int = 16) -> gr.Blocks:
             default = handlers.default_model("i2v")
             image_to_video.build_tab(
                 handlers.image_to_video, handlers.cancel, handlers.model_changed, model_choices("i2v"),
-                default, model_card(default, "i2v"),
+                default, model_card(default, "i2v"), examples.images,
             )
         with gr.Tab("Action Recognition"):
             action_recognition.build_tab(
                 handlers.classify, model_card, model_choices("classify"), handlers.default_model("classify"),
+                examples.clips,
             )
     # One GPU queue for all three tasks; api_open=False makes raw HTTP calls go through it too.
     demo.queue(max_size=max_queue, api_open=False, default_concurrency_limit=1)

@@ -13,7 +13,7 @@ from videogen.ui.text_to_video import GPU_QUEUE
 
 def build_tab(
     generate: Callable, cancel: Callable, model_changed: Callable, choices: list[tuple[str, str]],
-    default: str, card: str,
+    default: str, card: str, examples: list[tuple[str, str]],
 ) -> None:
     spec = find(default, "i2v")
     with gr.Row():
@@ -27,6 +27,8 @@ def build_tab(
             with gr.Row():
                 run = gr.Button("Generate", variant="primary")
                 stop = gr.Button("Cancel", variant="stop")
+            if examples:
+                gr.Examples([list(e) for e in examples], inputs=[image, prompt], label="Try (shapes world)")
         with gr.Column(scale=1):
             video = gr.Video(label="Video", autoplay=True, loop=True, buttons=["download"], interactive=False)
             status = gr.Markdown()

@@ -8,6 +8,7 @@ from scratch on rendered clips by :mod:`videogen.embedded.train_action`; shipped
 Architecture (``image_size`` S, ``num_frames`` T, widths w0..w3)::
 
     pixel_values (B, 3, T, S, S)
+    minus its mean over T (subtract_temporal_mean: only what changes, i.e. the motion)    (B, 3, T, S, S)
     stem:   Conv3d 1x3x3 stride (1,2,2) -> BN -> ReLU -> Conv3d 3x1x1 -> BN -> ReLU   (B, w0, T, S/2, S/2)
     layer1: BasicBlock(Conv2Plus1D)                                                  (B, w0, T, S/2, S/2)
     layer2: BasicBlock(Conv2Plus1D), stride 2 in time and space                      (B, w1, T/2, S/4, S/4)
@@ -72,6 +73,9 @@ class ShapesActionConfig(PretrainedConfig):
     widths: list[int] | tuple[int, ...] = (16, 32, 64, 128)  # channels of layer1..layer4
     blocks: list[int] | tuple[int, ...] = (1, 1, 1, 1)  # BasicBlocks per layer
     dropout: float = 0.2  # before the classifier
+    # Subtract each pixel's mean over the clip first, so that the network sees only what changes: the
+    # motion, not the static look of the scene. Without it, training sat at chance for hundreds of steps.
+    subtract_temporal_mean: bool = True
     mean: list[float] | tuple[float, ...] = (0.5, 0.5, 0.5)  # normalisation of [0, 1] pixels
     std: list[float] | tuple[float, ...] = (0.5, 0.5, 0.5)
 
@@ -167,6 +171,8 @@ class ShapesActionModel(PreTrainedModel):
         **kwargs: Any,
     ) -> ImageClassifierOutput | tuple[torch.Tensor, ...]:
         """``pixel_values`` (B, C, T, H, W) normalised -> logits (B, num_labels); loss with ``labels`` (B,)."""
+        if self.config.subtract_temporal_mean:
+            pixel_values = pixel_values - pixel_values.mean(dim=2, keepdim=True)  # (B, C, T, H, W): what changes
         x = self.stem(pixel_values)  # (B, w0, T, H/2, W/2)
         x = self.layers(x)  # (B, w3, T/8, H/16, W/16)
         x = self.pool(x).flatten(1)  # (B, w3)

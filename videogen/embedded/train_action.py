@@ -7,7 +7,9 @@ Data: clips drawn on the fly by the shapes-world renderer (:mod:`videogen.shapes
 nine motions; 64-128 px (sometimes 48-192 px, sometimes not square) and 16-24 frames (sometimes
 8-48); 40 % of the clips in random object and background colours instead of the world's palette
 (without them the model ties motions to the palette: a cv2-drawn clip in other colours scored
-under 50 %). Each clip is then degraded so that the model also reads clips from other renderers that
+under 50 %); half of the circles marked in other ways than the world's notch (:func:`mark_circle`:
+another renderer's turning circle, which the model otherwise reads as still) and 40 % of the rotations
+at speeds outside the world's range. Each clip is then degraded so that the model also reads clips from other renderers that
 went through a video codec: colour gain/offset, a background tint gradient, brightness flicker, then
 one of per-frame JPEG (quality 30-90), an MPEG-4 video round trip (quantizer 2-10; see
 :func:`mpeg4` for why not H.264), a mild blur (optionally followed by JPEG) or nothing; then the
@@ -48,13 +50,16 @@ import torch
 from torch.nn import functional as F
 
 from videogen.embedded.action import ShapesActionConfig, ShapesActionModel, normalise, resample_frames
-from videogen.shapes import MOTIONS, SceneSpec, random_spec, render_clip, sample_params
+from videogen.shapes import MOTIONS, RenderParams, SceneSpec, random_spec, render_clip, sample_params
+from videogen.shapes.vocab import ROTATIONS
 
 logger = logging.getLogger("videogen.embedded.train_action")
 
 # Stream keys: every random draw comes from np.random.default_rng([seed, STREAM, index]).
-TRAIN_STREAM, VAL_STREAM, H264_STREAM, INIT_STREAM = 0, 1, 2, 3
+TRAIN_STREAM, VAL_STREAM, H264_STREAM, INIT_STREAM, MARKS_STREAM = 0, 1, 2, 3, 4
 OFF_PALETTE = 0.4  # share of training clips drawn in random colours instead of the world's palette
+MARK_KINDS = ("dot", "spoke", "stripe", "wedge", "half")  # other renderers' ways to show a circle turning
+WIDE_ROTATION_RANGE = (2.5, 15.0)  # degrees per frame (at most 10 for clips longer than 24 frames)
 MIN_OFF_PALETTE_CONTRAST = 80.0  # RGB distance between a random object colour and its background
 
 
@@ -62,8 +67,8 @@ MIN_OFF_PALETTE_CONTRAST = 80.0  # RGB distance between a random object colour a
 class TrainConfig:
     out: Path = Path("weights/shapes-action")
     seed: int = 0
-    steps: int = 2100  # optimisation steps (sets the schedule)
-    minutes: float = 55.0  # safety cap on training wall time
+    steps: int = 1500  # optimisation steps (sets the schedule)
+    minutes: float = 58.0  # safety cap on training wall time
     threads: int = 2  # torch intra-op threads
     workers: int = 1  # data-generating processes (0: in the training process)
     batch_size: int = 32
@@ -76,7 +81,10 @@ class TrainConfig:
     log_every: int = 25
     eval_every: int = 300  # quick validation on a subset; the full sets run at the end
     val_per_class: int = 100
+    other_marks: float = 0.5  # share of circles marked another way (mark_circle), whatever their motion
+    wide_rotation: float = 0.4  # share of rotations at any speed in WIDE_ROTATION_RANGE
     h264_clips: int = 300
+    marks_clips: int = 270  # circles with other renderers' rotation marks, balanced over the motions
     bn_batches: int = 50  # fresh batches that the final BatchNorm statistics are averaged over
     model: ShapesActionConfig = field(default_factory=ShapesActionConfig)
 
@@ -84,11 +92,17 @@ class TrainConfig:
 # --- data ------------------------------------------------------------------------------------------
 
 
-def render_random_clip(rng: np.random.Generator, motion: str, *, train: bool) -> np.ndarray:
+def render_random_clip(
+    rng: np.random.Generator, motion: str, *, train: bool, shape: str | None = None, marks: float = 0.0,
+    wide_rotation: float = 0.0,
+) -> np.ndarray:
     """A random scene doing ``motion``: (T, H, W, 3) uint8. Evaluation clips use the app's ranges
-    (square, 64-128 px, 16-24 frames); training clips are sometimes wider-ranging."""
+    (square, 64-128 px, 16-24 frames); training clips are sometimes wider-ranging. ``shape`` forces
+    the shape; ``marks`` is the chance that a circle carries another mark than the world's notch,
+    ``wide_rotation`` that a rotation turns at any speed in ``WIDE_ROTATION_RANGE``. (At 0 they draw
+    no random number, so the stream is the same as without them.)"""
     scene = random_spec(rng)
-    scene = SceneSpec(scene.shape, scene.color, scene.background, motion, scene.size, scene.speed)
+    scene = SceneSpec(shape or scene.shape, scene.color, scene.background, motion, scene.size, scene.speed)
     if train and rng.random() < 0.1:
         height, width = (int(v) for v in rng.integers(48, 193, size=2))
     elif train and rng.random() < 0.35:
@@ -100,6 +114,9 @@ def render_random_clip(rng: np.random.Generator, motion: str, *, train: bool) ->
     else:
         num_frames = int(rng.integers(16, 25))
     params = sample_params(scene, rng, num_frames=num_frames, height=height, width=width, randomize=True)
+    if wide_rotation and motion in ROTATIONS and rng.random() < wide_rotation:  # slower and faster turns
+        low, high = WIDE_ROTATION_RANGE
+        params = replace(params, speed=float(rng.uniform(low, high if num_frames <= 24 else 10.0)))
     if train and rng.random() < OFF_PALETTE:  # any colours, so that the motion is not tied to the palette
         background = rng.integers(0, 256, size=3)
         color = rng.integers(0, 256, size=3)
@@ -108,7 +125,66 @@ def render_random_clip(rng: np.random.Generator, motion: str, *, train: bool) ->
                 break
             color = rng.integers(0, 256, size=3)
         params = replace(params, color=tuple(int(c) for c in color), background=tuple(int(c) for c in background))
+    if marks and params.shape == "circle" and rng.random() < marks:
+        return mark_circle(render_clip(replace(params, notch=False)), params, rng)
     return render_clip(params)
+
+
+def _mark_polygon(kind: str, cx: float, cy: float, r: float, phi: float, size: float, width: float) -> np.ndarray:
+    """Vertices (N, 2) in pixels of a mark pointing along ``phi`` (radians, clockwise on screen)."""
+    u, v = np.array([math.cos(phi), math.sin(phi)]), np.array([-math.sin(phi), math.cos(phi)])
+    centre = np.array([cx, cy])
+    if kind in ("spoke", "stripe"):  # a bar from the centre (spoke) or across the disc (stripe) to past the rim
+        back = -1.2 * r if kind == "stripe" else 0.0
+        ends = [back, 1.2 * r]
+        return np.array([centre + a * u + b * width * r * v for a, b in
+                         ((ends[0], -0.5), (ends[1], -0.5), (ends[1], 0.5), (ends[0], 0.5))])
+    half_angle = math.radians(size) / 2 if kind == "wedge" else math.pi / 2  # "half": a half disc
+    arc = phi + np.linspace(-half_angle, half_angle, 17)
+    rim = centre + 1.2 * r * np.stack([np.cos(arc), np.sin(arc)], axis=1)
+    return np.concatenate([centre[None], rim])
+
+
+def mark_circle(
+    frames: np.ndarray, params: RenderParams, rng: np.random.Generator, kind: str | None = None
+) -> np.ndarray:
+    """Mark the circle of ``frames`` (drawn without the notch) as other renderers might, so that its
+    turning shows: an off-centre dot, a spoke, a stripe across, a wedge of another width or a half in
+    another colour, cut out in the background colour or painted in a contrasting one. The mark moves,
+    scales and turns with the circle (``params.state``); (T, H, W, 3) uint8 in and out. ``kind``: one
+    of ``MARK_KINDS`` (default: drawn from ``rng``)."""
+    drawn = MARK_KINDS[int(rng.integers(len(MARK_KINDS)))]
+    kind = kind or drawn
+    phi0 = float(rng.uniform(0.0, 2 * math.pi))
+    dot_at, dot_size = float(rng.uniform(0.4, 0.65)), float(rng.uniform(0.14, 0.3))
+    bar_width, wedge_degrees = float(rng.uniform(0.1, 0.3)), float(rng.uniform(25.0, 100.0))
+    object_color = np.array(params.color, np.float32)
+    color = np.array(params.background, np.float32)  # a cut-out
+    if rng.random() < 0.5:  # or a painted mark, clearly unlike the object
+        for _ in range(20):
+            color = rng.integers(0, 256, size=3).astype(np.float32)
+            if np.linalg.norm(color - object_color) >= MIN_OFF_PALETTE_CONTRAST:
+                break
+    s, one = 4, 16  # 4x supersampling, 4 fixed-point bits for OpenCV
+    num_frames, height, width, _ = frames.shape
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32) + 0.5  # pixel centres
+    out = frames.astype(np.float32)
+    for t in range(num_frames):
+        cx, cy, r, angle = params.state(t)
+        phi = phi0 + math.radians(angle)
+        canvas = np.zeros((height * s, width * s), np.uint8)
+        if kind == "dot":
+            centre = np.array([cx + dot_at * r * math.cos(phi), cy + dot_at * r * math.sin(phi)])
+            x, y = np.round((centre * s - 0.5) * one).astype(int)
+            cv2.circle(canvas, (int(x), int(y)), int(round(dot_size * r * s * one)), 255, -1, cv2.LINE_AA, 4)
+        else:
+            polygon = _mark_polygon(kind, cx, cy, r, phi, wedge_degrees, bar_width)
+            cv2.fillPoly(canvas, [np.round((polygon * s - 0.5) * one).astype(np.int32)], 255, cv2.LINE_AA, 4)
+        mark = cv2.resize(canvas, (width, height), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+        disc = np.clip(r - np.hypot(xs - cx, ys - cy) + 0.5, 0.0, 1.0)  # (H, W) the circle's coverage
+        cover = (mark * disc)[..., None]  # (H, W, 1)
+        out[t] += cover * (color - out[t])
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
 def jpeg(frames: np.ndarray, quality: int) -> np.ndarray:
@@ -180,9 +256,11 @@ def degrade(frames: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return clip
 
 
-def training_clip(rng: np.random.Generator, motion: str, model: ShapesActionConfig) -> np.ndarray:
+def training_clip(rng: np.random.Generator, motion: str, cfg: TrainConfig) -> np.ndarray:
     """One augmented training clip at the model's input size: (num_frames, S, S, 3) uint8."""
-    clip = degrade(render_random_clip(rng, motion, train=True), rng)
+    clip = render_random_clip(rng, motion, train=True, marks=cfg.other_marks, wide_rotation=cfg.wide_rotation)
+    clip = degrade(clip, rng)
+    model = cfg.model
     clip = resample_frames(clip, model.num_frames, model.image_size, offset=float(rng.uniform(-0.5, 1.0)))
     if rng.random() < 0.5:  # sensor-like noise at the model's resolution
         noise = rng.normal(0.0, rng.uniform(1.0, 5.0), size=clip.shape)
@@ -194,7 +272,7 @@ def make_batch(cfg: TrainConfig, step: int) -> tuple[torch.Tensor, torch.Tensor]
     """The batch of ``step``, a pure function of ``(cfg.seed, step)``; exactly balanced over a run."""
     rng = np.random.default_rng([cfg.seed, TRAIN_STREAM, step])
     labels = rng.permutation((step * cfg.batch_size + np.arange(cfg.batch_size)) % len(MOTIONS))
-    clips = np.stack([training_clip(rng, MOTIONS[int(y)], cfg.model) for y in labels])  # (B, T, S, S, 3)
+    clips = np.stack([training_clip(rng, MOTIONS[int(y)], cfg) for y in labels])  # (B, T, S, S, 3)
     return torch.from_numpy(clips), torch.from_numpy(labels.astype(np.int64))
 
 
@@ -226,15 +304,22 @@ def validation_set(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.from_numpy(np.stack(clips)), torch.tensor(labels)
 
 
-def h264_set(cfg: TrainConfig, folder: Path) -> tuple[torch.Tensor, torch.Tensor]:
-    """``h264_clips`` rendered clips (balanced) written by the app's writer and read back by its reader."""
+def h264_set(cfg: TrainConfig, folder: Path, *, marked_circles: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rendered clips (balanced) written by the app's writer and read back by its reader:
+    ``h264_clips`` random scenes, or with ``marked_circles`` ``marks_clips`` circles that all carry
+    another mark than the world's notch (:func:`mark_circle`), from a seed stream of their own."""
     from videogen.video_io import read_frames, write_video
 
     clips, labels = [], []
-    for i in range(cfg.h264_clips):
+    count, stream = (cfg.marks_clips, MARKS_STREAM) if marked_circles else (cfg.h264_clips, H264_STREAM)
+    for i in range(count):
         y = i % len(MOTIONS)
-        rng = np.random.default_rng([cfg.seed, H264_STREAM, i])
-        path = write_video(render_random_clip(rng, MOTIONS[y], train=False), folder / f"clip-{i}.mp4", fps=8)
+        rng = np.random.default_rng([cfg.seed, stream, i])
+        if marked_circles:
+            clip = render_random_clip(rng, MOTIONS[y], train=False, shape="circle", marks=1.0, wide_rotation=0.5)
+        else:
+            clip = render_random_clip(rng, MOTIONS[y], train=False)
+        path = write_video(clip, folder / f"clip-{i}.mp4", fps=8)
         frames = read_frames(path, cfg.model.num_frames).frames  # (num_frames, H, W, 3), as the app reads
         clips.append(resample_frames(frames, cfg.model.num_frames, cfg.model.image_size))
         labels.append(y)
@@ -381,8 +466,11 @@ def train(cfg: TrainConfig, command: str) -> dict[str, object]:
     logger.info("validation (clean renders): top-1 %.4f  per class %s", val["top1"], val["per_class"])
     with tempfile.TemporaryDirectory(prefix="shapes-action-h264-") as tmp:
         h264_clips, h264_labels = h264_set(cfg, Path(tmp))
+        marked_clips, marked_labels = h264_set(cfg, Path(tmp), marked_circles=True)
     robust = accuracy_report(predict(model, h264_clips), h264_labels)
     logger.info("H.264 round trip: top-1 %.4f  per class %s", robust["top1"], robust["per_class"])
+    marked = accuracy_report(predict(model, marked_clips), marked_labels)
+    logger.info("marked circles, H.264: top-1 %.4f  per class %s", marked["top1"], marked["per_class"])
 
     cfg.out.mkdir(parents=True, exist_ok=True)  # only now: an empty folder would look like a shipped model
     model.save_pretrained(str(cfg.out))
@@ -406,6 +494,7 @@ def train(cfg: TrainConfig, command: str) -> dict[str, object]:
         "hyperparameters": {k: v for k, v in asdict(cfg).items() if k not in ("out", "model")},
         "validation": val,
         "h264": robust,
+        "marked_circles": marked,
         "history": history,
     }
     (cfg.out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str) + "\n")
@@ -440,7 +529,8 @@ def _confusions(report: dict[str, object]) -> str:
 def model_card(cfg: TrainConfig, metrics: dict[str, object]) -> str:
     m = cfg.model
     early = " (stopped early by the time cap)" if metrics["stopped_early"] else ""
-    table = _table({"validation, clean renders": metrics["validation"], "H.264 round trip": metrics["h264"]})  # type: ignore[dict-item]
+    table = _table({"validation, clean renders": metrics["validation"], "H.264 round trip": metrics["h264"],  # type: ignore[dict-item]
+                    "circles with other marks, H.264": metrics["marked_circles"]})
     return f"""# shapes-action — the shapes world's action classifier
 
 A small R(2+1)D video classifier (torchvision's `BasicBlock` + `Conv2Plus1D` building blocks with
@@ -453,7 +543,8 @@ Not zero-shot: it always scores exactly these nine labels.
 - Input: {m.num_frames} frames sampled uniformly over the clip, resized to {m.image_size}x{m.image_size}
   (`cv2.INTER_AREA`, aspect ratio not kept), RGB scaled to [0, 1] and normalised with mean {m.mean} and
   std {m.std}; `pixel_values` shape (B, 3, {m.num_frames}, {m.image_size}, {m.image_size}).
-- Architecture: stem (1x3x3 conv, stride 2 in space, {m.stem_width} ch; 3x1x1 conv, {m.widths[0]} ch), four
+- Architecture: the clip minus each pixel's mean over time (only what changes: the motion){"" if m.subtract_temporal_mean else " (off)"}, then a
+  stem (1x3x3 conv, stride 2 in space, {m.stem_width} ch; 3x1x1 conv, {m.widths[0]} ch), four
   stages of {m.blocks} BasicBlocks with (2+1)D convolutions and widths {m.widths} (stages 2-4 halve time
   and space), global average pooling, dropout {m.dropout}, linear layer to 9 logits.
   {metrics["parameters"]:,} parameters, {metrics["weights_bytes"] / 2**20:.2f} MB (float32 safetensors).
@@ -472,7 +563,11 @@ Not zero-shot: it always scores exactly these nine labels.
   colours, backgrounds, size/speed modifiers, balanced over the nine motions, each clip rendered
   once: mostly square 64-128 px and 16-24 frames, with 10 % of clips 48-192 px, 35 % of the rest
   non-square, and 30 % of 8-48 frames; 40 % of clips in random object and background colours (RGB
-  distance >= 80) instead of the world's palette.
+  distance >= 80) instead of the world's palette. {100 * cfg.other_marks:.0f} % of the circles (whatever their motion)
+  carry another mark than the world's notch, as another renderer might draw a turning circle: an
+  off-centre dot, a spoke, a stripe across, a wedge of 25-100 degrees or a half disc, cut out or
+  painted in a contrasting colour (`mark_circle`); {100 * cfg.wide_rotation:.0f} % of the rotations turn at any speed
+  from {WIDE_ROTATION_RANGE[0]} to {WIDE_ROTATION_RANGE[1]} degrees per frame instead of the world's 4-12.
 - Augmentation: colour gain 0.85-1.15 and offset +-15 per channel, a tint gradient (30 %),
   brightness flicker (30 %); then per-frame JPEG quality 30-90 (30 %), an in-memory MPEG-4 part 2
   round trip (FFmpeg's encoder, quantizer 2-10; 25 %), Gaussian blur sigma 0.4-1.2 optionally
@@ -484,18 +579,20 @@ Not zero-shot: it always scores exactly these nine labels.
 
 ## Evaluation
 
-Both sets are drawn from their own seed streams (no clip is a training clip): square 64-128 px,
+All sets are drawn from their own seed streams (no clip is a training clip): square 64-128 px,
 16-24 frames, random scenes, balanced over the motions. *Clean renders*: {metrics["validation"]["clips"]} clips, the
 renderer's frames through `preprocess`. *H.264 round trip*: {metrics["h264"]["clips"]} clips written with
 `videogen.video_io.write_video` (H.264, crf 18, yuv420p, 8 fps) and read back with
 `videogen.video_io.read_frames(path, {m.num_frames})`, as the app does. No H.264 was used in training (libx264 is
 not bit-reproducible, so the codec augmentation is MPEG-4 part 2): this set measures a codec the
-model has not seen.
+model has not seen. *Circles with other marks*: {metrics["marked_circles"]["clips"]} circles, each with a random mark of
+`mark_circle` instead of the notch, half of the rotations at 2.5-15 degrees per frame, through the
+same H.264 round trip.
 
 {table}
 
 Mistakes (true -> predicted x count): clean renders: {_confusions(metrics["validation"])};
-H.264 round trip: {_confusions(metrics["h264"])}.
+H.264 round trip: {_confusions(metrics["h264"])}; circles with other marks: {_confusions(metrics["marked_circles"])}.
 
 ## Limits
 
@@ -508,9 +605,10 @@ H.264 round trip: {_confusions(metrics["h264"])}.
   happens only in part of the clip is judged on those frames only, and a fast rotation subsampled
   from many frames can alias (a square turning 30+ degrees between sampled frames may read as the
   other direction or as still).
-- Circles show rotation only through the renderer's notch; a plain rotating disc is "staying still".
-- Motions slower than the renderer's ranges (moves under ~20 % of the frame, size changes under
-  ~1.6x, rotations under ~4 degrees per frame) are outside the training data.
+- Circles show rotation only through a mark (the world's notch, or marks like those above); a plain
+  rotating disc is "staying still".
+- Motions slower than the training ranges (moves under ~20 % of the frame, size changes under
+  ~1.6x, rotations under ~2.5 degrees per frame) are outside the training data.
 """
 
 
@@ -528,13 +626,14 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     parser.add_argument("--image-size", type=int, default=defaults.model.image_size)
     parser.add_argument("--val-per-class", type=int, default=defaults.val_per_class)
     parser.add_argument("--h264-clips", type=int, default=defaults.h264_clips)
+    parser.add_argument("--marks-clips", type=int, default=defaults.marks_clips)
     args = parser.parse_args(argv)
     if args.workers not in (0, 1):
         parser.error("--workers must be 0 or 1 (one worker keeps the batch order)")
     return TrainConfig(
         out=args.out, seed=args.seed, steps=args.steps, minutes=args.minutes, threads=args.threads,
         workers=args.workers, batch_size=args.batch_size, lr=args.lr, val_per_class=args.val_per_class,
-        h264_clips=args.h264_clips, warmup_steps=min(defaults.warmup_steps, max(1, args.steps // 10)),
+        h264_clips=args.h264_clips, marks_clips=args.marks_clips, warmup_steps=min(defaults.warmup_steps, max(1, args.steps // 10)),
         model=ShapesActionConfig(image_size=args.image_size),
     )
 

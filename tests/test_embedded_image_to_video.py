@@ -23,18 +23,22 @@ from videogen.embedded.image_to_video import (
 )
 from videogen.embedded.train_image_to_video import TrainConfig, train
 from videogen.errors import GenerationCancelled, InvalidInputError
+from videogen.evaluate import psnr
 from videogen.pipelines.common import GenerationParams
-from videogen.shapes import MOTIONS, SceneSpec, analyse_clip, judge_motion, parse_prompt, render_clip, sample_params
+from videogen.shapes import (
+    MOTIONS,
+    SceneSpec,
+    analyse_clip,
+    judge_motion,
+    parse_prompt,
+    render_clip,
+    sample_params,
+)
 from videogen.video_io import read_frames, read_metadata
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "shapes-i2v"
 CPU = DevicePlan("cpu", "float32")
 shipped = pytest.mark.skipif(not (WEIGHTS / "model.safetensors").is_file(), reason="weights/shapes-i2v not trained yet")
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
 def scene(shape: str, motion: str, color: str = "red", background: str = "black", *, height: int = 96,

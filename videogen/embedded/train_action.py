@@ -49,8 +49,21 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from videogen.embedded.action import ShapesActionConfig, ShapesActionModel, normalise, resample_frames
-from videogen.shapes import MOTIONS, RenderParams, SceneSpec, random_spec, render_clip, sample_params
+from videogen.embedded.action import (
+    ShapesActionConfig,
+    ShapesActionModel,
+    normalise,
+    resample_frames,
+)
+from videogen.embedded.schedule import learning_rate
+from videogen.shapes import (
+    MOTIONS,
+    RenderParams,
+    SceneSpec,
+    random_spec,
+    render_clip,
+    sample_params,
+)
 from videogen.shapes.vocab import ROTATIONS
 
 logger = logging.getLogger("videogen.embedded.train_action")
@@ -119,15 +132,21 @@ def render_random_clip(
         params = replace(params, speed=float(rng.uniform(low, high if num_frames <= 24 else 10.0)))
     if train and rng.random() < OFF_PALETTE:  # any colours, so that the motion is not tied to the palette
         background = rng.integers(0, 256, size=3)
-        color = rng.integers(0, 256, size=3)
-        for _ in range(20):  # keep the object clearly visible
-            if np.linalg.norm(color - background) >= MIN_OFF_PALETTE_CONTRAST:
-                break
-            color = rng.integers(0, 256, size=3)
+        color = contrasting_color(rng, background)  # keep the object clearly visible
         params = replace(params, color=tuple(int(c) for c in color), background=tuple(int(c) for c in background))
     if marks and params.shape == "circle" and rng.random() < marks:
         return mark_circle(render_clip(replace(params, notch=False)), params, rng)
     return render_clip(params)
+
+
+def contrasting_color(rng: np.random.Generator, other: np.ndarray) -> np.ndarray:
+    """A random RGB colour (3,) at least ``MIN_OFF_PALETTE_CONTRAST`` from ``other`` (or the 20th draw
+    if none of 20 is: with 0-255 channels that practically never happens)."""
+    for _ in range(20):
+        color = rng.integers(0, 256, size=3)
+        if np.linalg.norm(color - other) >= MIN_OFF_PALETTE_CONTRAST:
+            break
+    return color
 
 
 def _mark_polygon(kind: str, cx: float, cy: float, r: float, phi: float, size: float, width: float) -> np.ndarray:
@@ -158,13 +177,9 @@ def mark_circle(
     phi0 = float(rng.uniform(0.0, 2 * math.pi))
     dot_at, dot_size = float(rng.uniform(0.4, 0.65)), float(rng.uniform(0.14, 0.3))
     bar_width, wedge_degrees = float(rng.uniform(0.1, 0.3)), float(rng.uniform(25.0, 100.0))
-    object_color = np.array(params.color, np.float32)
     color = np.array(params.background, np.float32)  # a cut-out
     if rng.random() < 0.5:  # or a painted mark, clearly unlike the object
-        for _ in range(20):
-            color = rng.integers(0, 256, size=3).astype(np.float32)
-            if np.linalg.norm(color - object_color) >= MIN_OFF_PALETTE_CONTRAST:
-                break
+        color = contrasting_color(rng, np.array(params.color)).astype(np.float32)
     s, one = 4, 16  # 4x supersampling, 4 fixed-point bits for OpenCV
     num_frames, height, width, _ = frames.shape
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32) + 0.5  # pixel centres
@@ -377,14 +392,6 @@ def recalibrate_batchnorm(model: ShapesActionModel, cfg: TrainConfig) -> None:
     model.eval()
 
 
-def learning_rate(cfg: TrainConfig, step: int) -> float:
-    """Linear warm-up, then cosine decay from ``lr`` to ``min_lr`` at the last step."""
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
-    return cfg.min_lr + 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0))) * (cfg.lr - cfg.min_lr)
-
-
 def make_optimizer(model: ShapesActionModel, cfg: TrainConfig) -> torch.optim.AdamW:
     decay = [p for p in model.parameters() if p.dim() >= 2]  # conv and linear weights
     no_decay = [p for p in model.parameters() if p.dim() < 2]  # biases and norms
@@ -586,7 +593,7 @@ renderer's frames through `preprocess`. *H.264 round trip*: {metrics["h264"]["cl
 `videogen.video_io.read_frames(path, {m.num_frames})`, as the app does. No H.264 was used in training (libx264 is
 not bit-reproducible, so the codec augmentation is MPEG-4 part 2): this set measures a codec the
 model has not seen. *Circles with other marks*: {metrics["marked_circles"]["clips"]} circles, each with a random mark of
-`mark_circle` instead of the notch, half of the rotations at 2.5-15 degrees per frame, through the
+`mark_circle` instead of the notch, half of the rotations at {WIDE_ROTATION_RANGE[0]}-{WIDE_ROTATION_RANGE[1]} degrees per frame, through the
 same H.264 round trip.
 
 {table}

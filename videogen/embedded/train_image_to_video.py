@@ -56,6 +56,8 @@ from videogen.embedded.image_to_video import (
     segment,
     warp_layers,
 )
+from videogen.embedded.schedule import learning_rate
+from videogen.evaluate import psnr
 from videogen.shapes import (
     MOTIONS,
     RenderParams,
@@ -251,11 +253,6 @@ def validation_set(cfg: TrainConfig, stream: int, per_motion: int) -> list[tuple
     return [(clip, motion, speed) for clip, speed, motion in clips]
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return 99.0 if mse == 0 else float(10 * np.log10(255.0**2 / mse))
-
-
 def evaluate(
     generator: ShapesImageToVideo, clips: list, *, h264: bool, classifier: Any | None = None
 ) -> dict[str, Any]:
@@ -269,7 +266,7 @@ def evaluate(
             if h264:
                 frames = read_frames(write_video(frames, Path(tmp) / f"{i}.mp4", fps=8), len(clip)).frames
             row = {"motion": motion, "ok": judge_motion(analyse_clip(frames)) == motion,
-                   "truth_ok": judge_motion(analyse_clip(clip)) == motion, "psnr": psnr(frames[0], clip[0])}
+                   "truth_ok": judge_motion(analyse_clip(clip)) == motion, "psnr": min(psnr(frames[0], clip[0]), 99.0)}  # 99: identical, a finite number for the JSON
             if classifier is not None:
                 row["classifier_ok"] = classifier.classify(frames, None)[0][0] == motion
             rows.append(row)
@@ -311,14 +308,6 @@ def _classifier() -> Any | None:
 
 
 # --- training --------------------------------------------------------------------------------------
-
-
-def learning_rate(cfg: TrainConfig, step: int) -> float:
-    """Linear warm-up, then cosine decay from ``lr`` to ``min_lr`` at the last step."""
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    progress = min((step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps), 1.0)
-    return cfg.min_lr + 0.5 * (1.0 + np.cos(np.pi * progress)) * (cfg.lr - cfg.min_lr)
 
 
 def train(cfg: TrainConfig, command: str) -> dict[str, Any]:

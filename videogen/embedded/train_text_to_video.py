@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import shlex
 import statistics
 import sys
@@ -44,6 +43,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from videogen.embedded.schedule import learning_rate
 from videogen.embedded.text_to_video import (
     PIPELINE_CLASS,
     SIZE_WORDS,
@@ -131,13 +131,6 @@ def build_dataset(
         torch.from_numpy(np.concatenate(taus)),
         torch.from_numpy(np.concatenate(maps)),
     )
-
-
-def learning_rate(cfg: TrainConfig, step: int) -> float:
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    progress = (step - cfg.warmup_steps) / max(cfg.steps - cfg.warmup_steps, 1)
-    return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * min(progress, 1.0)))
 
 
 def coverage_loss(logits: torch.Tensor, target: torch.Tensor, outline_weight: float) -> torch.Tensor:

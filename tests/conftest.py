@@ -17,6 +17,7 @@ from tests.hubserver import StandInHub
 from tests.tiny_models import build_all
 
 CLOSED_ENDPOINT = "http://127.0.0.1:9"  # nothing listens on the discard port: requests fail at once
+XCLIP_REPOS = ("microsoft/xclip-base-patch32", "microsoft/xclip-base-patch16")  # served as the tiny X-CLIP
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -80,11 +81,16 @@ def _repo_copy(src: Path, dst: Path, *, diffusers: bool) -> Path:
 
 @pytest.fixture(scope="session")
 def hub(tiny_model_dirs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandInHub]:
-    """A stand-in Hub with the tiny models as ``tiny/<family>`` plus a gated and two unusable repos."""
+    """A stand-in Hub with the tiny models as ``tiny/<family>`` plus a gated and two unusable repos.
+
+    The tiny X-CLIP is also served under the real X-CLIP repo ids (:data:`XCLIP_REPOS`).
+    """
     root = tmp_path_factory.mktemp("hub-repos")
     server = StandInHub().start()
     for name, folder in tiny_model_dirs.items():
         server.add_repo(f"tiny/{name}", _repo_copy(folder, root / name, diffusers=name in ("wan", "wan22", "ltx")))
+    for repo_id in XCLIP_REPOS:  # the default recognizers' names, so that `classify` without --model runs
+        server.add_repo(repo_id, _repo_copy(tiny_model_dirs["xclip"], root / repo_id.replace("/", "--"), diffusers=False))
     server.add_repo("tiny/gated", tiny_model_dirs["videomae"], gated=True)
     pickle_only = root / "pickle-only"
     pickle_only.mkdir()

@@ -13,6 +13,7 @@ import pytest
 
 from videogen import hub as hubmod
 from videogen.api import Engine, list_models
+from videogen.classifiers import kinetics400_labels
 from videogen.errors import (
     DownloadError,
     GatedModelError,
@@ -109,8 +110,10 @@ def test_classify_videomae_and_xclip(hub_env, tmp_path: Path) -> None:
     zero_shot = engine.classify(clip, model="tiny/xclip", labels="dancing, cooking, running")
     assert sorted(p["label"] for p in zero_shot.predictions) == ["cooking", "dancing", "running"]
     assert sum(p["score"] for p in zero_shot.predictions) == pytest.approx(1.0, abs=1e-4)
+    kinetics = engine.classify(clip, model="tiny/xclip", top_k=3)  # no labels: the 400 Kinetics actions
+    assert len(kinetics.predictions) == 3 and {p["label"] for p in kinetics.predictions} <= set(kinetics400_labels())
     with pytest.raises(InvalidInputError, match="labels"):
-        engine.classify(clip, model="tiny/xclip")
+        engine.classify(clip, model="tiny/xclip", labels="dancing")
 
 
 def test_connection_cut_mid_file_recovers(hub_env, tmp_path: Path) -> None:

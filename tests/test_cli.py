@@ -8,8 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
+import pytest
 from PIL import Image
+
+from videogen.shapes import SceneSpec, render_clip, sample_params
+from videogen.video_io import write_video
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--steps", "2", "--height", "32", "--width", "32", "--fps", "8", "--seed", "3"]
@@ -25,7 +30,7 @@ def test_models_lists_the_registry_without_network(hub_env) -> None:
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert {(r["id"], r["task"]) for r in rows} >= {("wan2.1-t2v-1.3b", "t2v"), ("ltx-video", "i2v"), ("xclip-base-32", "classify")}
-    assert all({"license", "download_gb", "vram_gb", "downloaded", "defaults", "repo_id"} <= set(r) for r in rows)
+    assert all({"license", "download_gb", "components", "downloaded", "defaults", "repo_id"} <= set(r) for r in rows)
     assert hub_env.requests == []
 
 
@@ -39,6 +44,7 @@ def test_t2v_several_prompts_into_a_folder_then_classify(hub_env, tmp_path: Path
         assert Path(item["path"]).parent == out and Path(item["path"]).exists()
         assert (item["frames"], item["height"], item["width"], item["fps"], item["seed"]) == (5, 32, 32, 8, 3)
         assert item["model"] == "tiny/wan" and set(item["timings"]) == {"load_s", "generate_s", "encode_s"}
+        assert item["warnings"] == [], "only the shapes-world models warn"
     gets = [r.path for r in hub_env.requests if r.method == "GET" and r.path.endswith("diffusion_pytorch_model.safetensors")]
     assert len(gets) == len(set(gets)), "the model loads once for both prompts"
 
@@ -49,7 +55,7 @@ def test_t2v_several_prompts_into_a_folder_then_classify(hub_env, tmp_path: Path
     for r in results:
         scores = [p["score"] for p in r["predictions"]]
         assert len(scores) == 3 and scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
-        assert r["model"] == "tiny/videomae" and "timings" in r
+        assert r["model"] == "tiny/videomae" and "timings" in r and r["warnings"] == []
 
 
 def test_i2v_json(hub_env, tmp_path: Path) -> None:
@@ -62,7 +68,9 @@ def test_i2v_json(hub_env, tmp_path: Path) -> None:
 
 
 def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
-    done = run_cli("--offline", "t2v", "x", "--model", "ltx-video", "-o", str(tmp_path / "x.mp4"))
+    # a small clip, so that the memory plan fits this machine and the download is what fails
+    done = run_cli("--offline", "t2v", "x", "--model", "ltx-video", "--frames", "9", "--height", "64", "--width", "64",
+                   "-o", str(tmp_path / "x.mp4"))
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert "ltx" in done.stderr.lower() and "offline" in done.stderr.lower()
@@ -91,3 +99,31 @@ def test_every_family_through_the_cli(hub_env, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     [result] = json.loads(done.stdout)
     assert {p["label"] for p in result["predictions"]} == {"sailing", "flying"}
+
+
+def test_shapes_models_warn_outside_their_world(tmp_path: Path) -> None:
+    """Real footage and a prompt about a cat get a warning on stderr and in the JSON; shapes don't."""
+    data = pytest.importorskip("skimage.data")
+    cat = data.chelsea()  # (300, 451, 3): pan over it while zooming in
+    pan = np.stack([cv2.resize(cat[20 : 280 - 4 * t, 8 * t : 8 * t + 260 - 4 * t], (128, 128), interpolation=cv2.INTER_AREA)
+                    for t in range(16)])
+    real = write_video(pan, tmp_path / "real.mp4", fps=8)
+    shapes = write_video(render_clip(sample_params(SceneSpec("square", "red", "black", "moving right"), None, height=128,
+                                                   width=128, randomize=False)), tmp_path / "shapes.mp4", fps=8)
+    done = run_cli("classify", str(real), str(shapes), "--model", "shapes-action", "--json")
+    assert done.returncode == 0, done.stderr
+    first, second = json.loads(done.stdout)
+    [warning] = first["warnings"]
+    assert "xclip" in warning and "GB download" in warning and second["warnings"] == []
+    assert f"warning: {warning}" in done.stderr.splitlines()
+
+
+
+def test_warnings_go_to_stderr_in_text_mode_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from videogen.cli import main
+
+    assert main(["t2v", "a cat walks on the grass", "a red circle", "--model", "shapes-t2v", "-o", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1 and "shapes-t2v only draws" in warnings[0] and "'cat'" in warnings[0]
+    assert len(out.splitlines()) == 4, "two clips, each with its understood line"

@@ -41,4 +41,5 @@ def test_offline_or_cpu_defaults_to_embedded_models() -> None:
         if embedded:
             assert default_model(task, cuda=False).local
             assert default_model(task, cuda=True, offline=True).local
-        assert not default_model(task, cuda=True).local or not [m for m in models_for(task) if not m.local]
+        if task != "classify":  # classify takes a Hub model only when the Hub answers: tests/test_classifiers.py
+            assert not default_model(task, cuda=True).local or not [m for m in models_for(task) if not m.local]

@@ -26,6 +26,8 @@ from videogen.pipelines.action_recognition import ClassificationResult, run_clas
 from videogen.pipelines.common import VideoResult, resolve_params
 from videogen.pipelines.image_to_video import load_image, run_image_to_video, size_for_image
 from videogen.pipelines.text_to_video import run_text_to_video
+from videogen.errors import InvalidInputError
+from videogen.memory import MemoryPlan
 from videogen.registry import MODELS, ModelSpec, Task
 
 
@@ -40,7 +42,7 @@ class ModelStatus:
         s = self.spec
         return {
             "id": s.id, "task": s.task, "family": s.family, "repo_id": s.repo_id, "revision": s.revision,
-            "license": s.license, "download_gb": s.download_gb, "vram_gb": s.vram_gb,
+            "license": s.license, "download_gb": s.download_gb, "components": dict(s.components),
             "defaults": vars(s.defaults), "description": s.description, "downloaded": self.downloaded,
             "embedded": s.local,
         }
@@ -136,12 +138,57 @@ class Engine:
         labels: str | list[str] | None = None,
         progress: ProgressFn | None = None,
     ) -> ClassificationResult:
-        """The ``top_k`` most likely actions in a video; ``labels`` for zero-shot models."""
+        """The ``top_k`` most likely actions in a video; ``labels`` (X-CLIP only) replace the 400 Kinetics actions."""
         spec = self.resolve(model, "classify")
         return run_classification(self.models, spec, video, top_k=top_k, labels=labels, progress=progress)
 
     def list_models(self) -> list[ModelStatus]:
         return list_models()
+
+
+def plan(
+    model: str,
+    *,
+    task: Task | None = None,
+    device: str | None = None,
+    gpu_memory_gib: float | None = None,
+    ram_gib: float | None = None,
+    frames: int | None = None,
+    height: int | None = None,
+    width: int | None = None,
+) -> MemoryPlan:
+    """Where each component of a generator would run on a machine, and whether it fits.
+
+    Unset machine figures are read from this machine (its first GPU when ``device`` is cuda or
+    unset and CUDA is present). Registry models need no network; others are sized from the Hub's
+    file headers or their folder.
+    """
+    from videogen.device import GIB, ram_bytes
+    from videogen.memory import MemoryRequest, plan_memory
+    from videogen.models import ModelCache
+
+    listed = [m for m in MODELS if m.id == model and m.task in ((task,) if task else ("t2v", "i2v"))]
+    spec = listed[0] if listed else resolve(model, task or "t2v")
+    if spec.library != "diffusers":
+        raise InvalidInputError(f"plan is for diffusers generators; {spec.id} is a {spec.family} model that runs anywhere.")
+    if device in (None, "auto") or (gpu_memory_gib is None and device != "cpu"):
+        try:
+            here = pick_device(device or "auto")
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"{exc} To plan for another machine's GPU, give --gpu-memory GIB.") from exc
+        device = "cuda" if here.is_cuda else "cpu"
+        if gpu_memory_gib is None and here.is_cuda:
+            from videogen.device import gpu_memory_bytes
+
+            gpu_memory_gib = gpu_memory_bytes(here) / GIB
+    cuda = device.startswith("cuda")
+    d = spec.defaults
+    request = MemoryRequest(
+        device="cuda" if cuda else "cpu", gpu_bytes=int((gpu_memory_gib or 0) * GIB) if cuda else 0,
+        ram_bytes=int(ram_gib * GIB) if ram_gib else ram_bytes(), frames=frames or d.frames,
+        height=height or d.height, width=width or d.width,
+    )
+    return plan_memory(spec, request, ModelCache.component_sizes(spec, request.dtype if cuda else "bfloat16"))
 
 
 def list_models() -> list[ModelStatus]:

@@ -1,7 +1,8 @@
 """``python -m videogen``: the command line, a contract scripts rely on.
 
 Commands: ``models``, ``t2v``, ``i2v``, ``classify``, ``download``. ``--json`` prints exactly one
-JSON document on stdout (a list with one object per item); progress goes to stderr. Errors exit
+JSON document on stdout (a list with one object per item); progress goes to stderr, and so do an
+item's warnings (``warning: ...``, also in its ``"warnings"`` list). Errors exit
 non-zero with a one-line message on stderr and no traceback (``--debug`` shows it).
 """
 
@@ -66,11 +67,21 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("videos", nargs="+", metavar="VIDEO")
     classify.add_argument("--model", help="registry id, Hub repo id or local folder")
     classify.add_argument("--top-k", type=int, default=5)
-    classify.add_argument("--labels", help='comma-separated labels for zero-shot models: "a,b,c"')
+    classify.add_argument("--labels", help='X-CLIP only: your own comma-separated labels, "a,b,c" (default: the 400 Kinetics actions)')
     classify.add_argument("--json", action="store_true")
 
     download = sub.add_parser("download", parents=[common], help="fetch a model ahead of time")
     download.add_argument("model", metavar="ID")
+
+    plan = sub.add_parser("plan", parents=[common], help="where a generator's components would run, and whether it fits (no download)")
+    plan.add_argument("model", metavar="MODEL", help="registry id, Hub repo id or local folder")
+    plan.add_argument("--task", choices=["t2v", "i2v"], help="for models that do both (default: t2v)")
+    plan.add_argument("--gpu-memory", type=float, metavar="GIB", help="the GPU's memory in GiB (default: this machine's GPU)")
+    plan.add_argument("--ram", type=float, metavar="GIB", help="the machine's RAM in GiB (default: this machine's)")
+    plan.add_argument("--frames", type=int, help="frames (default: the model's)")
+    plan.add_argument("--height", type=int)
+    plan.add_argument("--width", type=int)
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
 
     evaluate = sub.add_parser("eval", parents=[common], help="measure the embedded shapes-world models (offline)")
     evaluate.add_argument("--clips-per-class", type=int, default=100, help="held-out classifier clips per motion")
@@ -142,6 +153,24 @@ def _print_video(result: Any) -> None:
         print(f"  {result.understood}")
 
 
+def _print_warnings(result: Any) -> None:
+    """An item's warnings (e.g. input outside a shapes model's world) on stderr, in every output mode."""
+    for warning in getattr(result, "warnings", None) or []:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def _print_plan(plan: Any) -> None:
+    gib = 1024**3
+    print(f"{plan.model}: {plan.frames} frames at {plan.width}x{plan.height} on {plan.device} ({plan.dtype})")
+    for c in plan.components:
+        print(f"  {c.name:14} {c.params / 1e9:6.2f} B params  {c.bytes / gib:6.2f} GiB {c.dtype:9} -> {c.placement}")
+    print(f"strategy {plan.strategy}{' + VAE tiling' if plan.vae_tiling else ''}: peak GPU {plan.peak_gpu_bytes / gib:.1f} GiB, "
+          f"peak RAM {plan.peak_ram_bytes / gib:.1f} GiB")
+    print(("fits: " if plan.fits else "does not fit: ") + plan.reason)
+    for line in plan.suggestions:
+        print(f"  {line}")
+
+
 def run(args: argparse.Namespace) -> int:
     from videogen import api
 
@@ -156,6 +185,17 @@ def run(args: argparse.Namespace) -> int:
                     s = r.spec
                     mark = "downloaded" if r.downloaded else f"~{s.download_gb:g} GB to download"
                     print(f"{s.task:9} {s.id:22} {mark:24} {s.license:30} {s.repo_id}")
+            return 0
+
+        if args.command == "plan":
+            result = api.plan(
+                args.model, task=args.task, device=getattr(args, "device", None), gpu_memory_gib=args.gpu_memory,
+                ram_gib=args.ram, frames=args.frames, height=args.height, width=args.width,
+            )
+            if args.json:
+                print(json.dumps(result.to_json(), indent=2))
+            else:
+                _print_plan(result)
             return 0
 
         if args.command == "eval":
@@ -178,6 +218,7 @@ def run(args: argparse.Namespace) -> int:
             for prompt, path in zip(args.prompts, _outputs(args.prompts, args.output)):
                 result = engine.text_to_video(prompt, output=path, progress=progress, **_generation_kwargs(args))
                 progress.close()
+                _print_warnings(result)
                 results.append(result)
                 if not args.json:
                     _print_video(result)
@@ -186,6 +227,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "i2v":
             result = engine.image_to_video(args.image, args.prompt, output=args.output, progress=progress, **_generation_kwargs(args))
             progress.close()
+            _print_warnings(result)
             if args.json:
                 print(json.dumps([result.to_json()], ensure_ascii=False, indent=2))
             else:
@@ -195,6 +237,7 @@ def run(args: argparse.Namespace) -> int:
             for video in args.videos:
                 result = engine.classify(video, model=args.model, top_k=args.top_k, labels=args.labels, progress=progress)
                 progress.close()
+                _print_warnings(result)
                 outputs.append(result)
                 if not args.json:
                     print(video)

@@ -2,9 +2,8 @@
 
 * CUDA when present: bfloat16 where the GPU supports it, else float16. Otherwise the CPU in float32.
 * ``--device`` / ``VIDEOGEN_DEVICE`` override the choice (``cpu``, ``cuda``, ``cuda:1``).
-* A memory strategy is picked from the free VRAM against the model's estimate, using diffusers' own
-  switches: everything on the GPU; model CPU offload (one component on the GPU at a time) plus VAE
-  tiling; or sequential CPU offload (layer by layer: slow, but fits almost anywhere).
+* How a generator is placed on the GPU is the memory plan's job (:mod:`videogen.memory`); this module
+  only reports the GPU's and the machine's memory.
 
 torch is imported inside the functions, so importing this module stays cheap.
 """
@@ -13,13 +12,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from videogen.errors import InvalidInputError
 
 logger = logging.getLogger(__name__)
 
-MemoryStrategy = Literal["cpu", "gpu", "model_offload", "sequential_offload"]
 GIB = 1024**3
 
 
@@ -61,44 +59,24 @@ def pick_device(requested: str = "auto") -> DevicePlan:
     return DevicePlan(f"cuda:{index}", dtype)
 
 
-def free_vram_gb(plan: DevicePlan) -> float:
-    """Free memory on the plan's GPU, in GiB (0 on the CPU)."""
+def gpu_memory_bytes(plan: DevicePlan, *, free: bool = False) -> int:
+    """Total (or currently free) memory of the plan's GPU in bytes; 0 on the CPU."""
     if not plan.is_cuda:
-        return 0.0
+        return 0
     import torch
 
-    free, _total = torch.cuda.mem_get_info(torch.device(plan.device))
-    return free / GIB
+    device = torch.device(plan.device)
+    if free:
+        return int(torch.cuda.mem_get_info(device)[0])
+    return int(torch.cuda.get_device_properties(device).total_memory)
 
 
-def choose_strategy(plan: DevicePlan, need_gb: float, free_gb: float | None = None) -> MemoryStrategy:
-    """Pick how to place a pipeline that needs about ``need_gb`` of GPU memory."""
-    if not plan.is_cuda:
-        return "cpu"
-    free_gb = free_vram_gb(plan) if free_gb is None else free_gb
-    if free_gb >= need_gb * 1.15:
-        return "gpu"
-    if free_gb >= need_gb * 0.45:
-        return "model_offload"
-    return "sequential_offload"
+def ram_bytes(*, available: bool = False) -> int:
+    """This machine's RAM (or what is available now) in bytes."""
+    import psutil
 
-
-def place_pipeline(pipe: Any, plan: DevicePlan, need_gb: float) -> MemoryStrategy:
-    """Move a diffusers pipeline onto the device with the strategy that fits; return the strategy."""
-    strategy = choose_strategy(plan, need_gb)
-    logger.info("Placing pipeline on %s (%s, need ~%.1f GB, strategy %s)", plan.device, plan.dtype_name, need_gb, strategy)
-    if strategy in ("cpu", "gpu"):
-        pipe.to(plan.device)
-    elif strategy == "model_offload":
-        pipe.enable_model_cpu_offload(device=plan.device)
-    else:
-        pipe.enable_sequential_cpu_offload(device=plan.device)
-    vae = getattr(pipe, "vae", None)
-    if strategy in ("model_offload", "sequential_offload") and vae is not None:
-        for switch in ("enable_tiling", "enable_slicing"):
-            if hasattr(vae, switch):
-                getattr(vae, switch)()
-    return strategy
+    memory = psutil.virtual_memory()
+    return int(memory.available if available else memory.total)
 
 
 def release_memory() -> None:

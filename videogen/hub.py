@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -165,6 +166,16 @@ def cached_snapshot(repo_id: str, revision: str = "main") -> Path | None:
     return snapshot if all((snapshot / f).exists() for f in needed) else None
 
 
+def snapshot_commit(spec: ModelSpec) -> str | None:
+    """The commit a downloaded model's files come from (for the output's metadata); no request."""
+    if spec.local:
+        return None
+    if re.fullmatch(r"[0-9a-f]{40}", spec.revision):
+        return spec.revision
+    folder = cached_snapshot(spec.repo_id, spec.revision)
+    return folder.name if folder is not None else None
+
+
 def is_downloaded(spec: ModelSpec) -> bool:
     if spec.local:
         return Path(spec.repo_id).is_dir()
@@ -173,6 +184,50 @@ def is_downloaded(spec: ModelSpec) -> bool:
 
 # ----------------------------------------------------------------------------------------------
 # Talking to the Hub
+
+REACHABLE_TIMEOUT_S = 3.0  # the probe's longest wait: a default is not worth more
+_REACHABLE_TTL_S = 60.0
+_reachable: dict[str, tuple[float, bool]] = {}  # endpoint -> (monotonic time of the probe, answer)
+_reachable_lock = threading.Lock()
+
+
+def hub_reachable(timeout: float = REACHABLE_TIMEOUT_S) -> bool:
+    """Whether the Hub answers at all: False at once in offline mode, else one quick request.
+
+    One ``HEAD`` of the endpoint (``HF_ENDPOINT``) through huggingface_hub's HTTP session (same
+    proxies and certificates as downloads); any answer below 500 counts. Waits at most ``timeout``
+    seconds (and never longer than ``VIDEOGEN_HUB_TIMEOUT``); the answer is kept for a minute per
+    endpoint, so choosing defaults for several tabs costs one request. Used to pick defaults only.
+    """
+    settings = load_settings()
+    if settings.offline:
+        return False
+    endpoint = settings.hub_endpoint
+    with _reachable_lock:
+        seen = _reachable.get(endpoint)
+    if seen is not None and time.monotonic() - seen[0] < _REACHABLE_TTL_S:
+        return seen[1]
+
+    import httpx2
+    from huggingface_hub.utils import get_session
+
+    try:
+        wait = min(timeout, settings.hub_timeout)
+        response = get_session().head(endpoint + "/", timeout=wait, follow_redirects=False)
+        answered = response.status_code < 500
+    except (httpx2.HTTPError, OSError) as exc:
+        logger.info("The Hub at %s did not answer (%s): defaults come from downloaded or shipped models",
+                    endpoint, type(exc).__name__)
+        answered = False
+    with _reachable_lock:
+        _reachable[endpoint] = (time.monotonic(), answered)
+    return answered
+
+
+def forget_reachability() -> None:
+    """Drop the remembered :func:`hub_reachable` answers (the next call asks again)."""
+    with _reachable_lock:
+        _reachable.clear()
 
 
 def read_config(repo_id: str, revision: str = "main") -> tuple[str, dict]:

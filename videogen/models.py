@@ -21,9 +21,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from videogen import hub
+from videogen.classifiers import default_recognizer, load_classifier
 from videogen.config import load_settings
-from videogen.device import DevicePlan, place_pipeline, release_memory
+from videogen.device import DevicePlan, gpu_memory_bytes, ram_bytes, release_memory
 from videogen.errors import OutOfMemoryError, UnsupportedModelError
+from videogen.generators import DiffusersGenerator, load_generator
+from videogen.memory import MemoryPlan, MemoryRequest, plan_memory
 from videogen.hub import Progress, ProgressFn
 from videogen.registry import (
     MODELS,
@@ -52,10 +55,19 @@ def default_model(task: Task, *, cuda: bool, offline: bool = False) -> ModelSpec
     With a GPU and the Hub: the first Hub entry for the task. Without a GPU, or offline: the trained
     embedded model for the task when there is one (the Hub models need a GPU and a download). The
     procedural reference is never a default.
+
+    Action recognition runs a real model on CPU as on GPU: X-CLIP whenever it is downloaded or the
+    Hub answers (:func:`~videogen.classifiers.default_recognizer`); the shapes-world model only
+    when neither.
     """
     candidates = [m for m in models_for(task) if not m.reference]
     embedded = [m for m in candidates if m.local and Path(m.repo_id).is_dir()]
     hub_models = [m for m in candidates if not m.local]
+    if task == "classify":
+        recognizer = default_recognizer(cuda=cuda, offline=offline)
+        if recognizer is not None:
+            return recognizer
+        return embedded[0] if embedded else hub_models[0]
     if embedded and (not cuda or offline or not hub_models):
         return embedded[0]
     return hub_models[0]
@@ -118,121 +130,6 @@ class VideoClassifier(Protocol):
         """All labels with probabilities, best first."""
 
 
-@dataclass
-class DiffusersGenerator:
-    """A diffusers video pipeline (T2V or I2V) behind the generator interface."""
-
-    spec: ModelSpec
-    pipe: Any
-    plan: DevicePlan
-    strategy: str
-
-    def generate(self, params: Any, image: Any | None, on_step: Any) -> tuple[np.ndarray, str | None]:
-        import torch
-
-        from videogen.pipelines.common import to_uint8
-
-        def callback(pipe: Any, step: int, timestep: Any, tensors: dict) -> dict:
-            on_step(step + 1, params.steps)
-            return tensors
-
-        kwargs: dict[str, Any] = dict(
-            prompt=params.prompt,
-            negative_prompt=params.negative_prompt or None,
-            num_frames=params.frames,
-            height=params.height,
-            width=params.width,
-            num_inference_steps=params.steps,
-            guidance_scale=params.guidance,
-            generator=torch.Generator("cpu").manual_seed(params.seed),  # same seed, same clip on any device
-            output_type="np",
-            callback_on_step_end=callback,
-        )
-        if image is not None:
-            kwargs["image"] = image
-        try:
-            with torch.inference_mode():
-                video = self.pipe(**kwargs).frames[0]  # (T, H, W, 3) floats in [0, 1]
-        except torch.OutOfMemoryError as exc:
-            raise OutOfMemoryError(
-                f"{self.spec.id} ran out of GPU memory at {params.frames} frames of {params.width}x{params.height}. "
-                "Try fewer frames or a smaller size, or close other GPU programs."
-            ) from exc
-        return to_uint8(np.asarray(video)), None
-
-    def close(self) -> None:
-        if hasattr(self.pipe, "remove_all_hooks"):
-            self.pipe.remove_all_hooks()
-        self.pipe = None
-
-
-@dataclass
-class TransformersClassifier:
-    """A transformers video classifier (VideoMAE-style) or zero-shot video-text model (X-CLIP)."""
-
-    spec: ModelSpec
-    model: Any
-    processor: Any
-    plan: DevicePlan
-    num_frames: int
-
-    def classify(self, frames: np.ndarray, labels: list[str] | None) -> list[tuple[str, float]]:
-        import torch
-
-        videos = [list(frames)]  # one video: a list of (H, W, 3) uint8 frames
-        with torch.inference_mode():
-            if self.spec.family_info.zero_shot:
-                if not labels:
-                    raise UnsupportedModelError(f"{self.spec.id} is zero-shot: give it the labels to choose from.")
-                inputs = self.processor(text=labels, videos=videos, return_tensors="pt", padding=True)
-                inputs = {k: v.to(self.plan.device) for k, v in inputs.items()}
-                inputs["pixel_values"] = inputs["pixel_values"].to(self.plan.dtype)
-                logits = self.model(**inputs).logits_per_video[0]  # (num_labels,)
-                names = list(labels)
-            else:
-                inputs = self.processor(videos, return_tensors="pt")
-                pixels = inputs["pixel_values"].to(self.plan.device, self.plan.dtype)  # (1, T, 3, H, W)
-                logits = self.model(pixel_values=pixels).logits[0]  # (num_classes,)
-                id2label = self.model.config.id2label
-                names = [id2label.get(i, str(i)) for i in range(logits.shape[-1])]
-            probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()
-        order = np.argsort(-probs, kind="stable")
-        return [(names[i], float(probs[i])) for i in order]
-
-
-def load_generator(spec: ModelSpec, folder: Path, plan: DevicePlan, reuse: Any | None = None) -> DiffusersGenerator:
-    """Load a diffusers pipeline class for the spec's task from a local folder."""
-    import diffusers
-
-    pipeline_cls = getattr(diffusers, spec.pipeline_class)
-    if reuse is not None:  # same weights, other task: share the components (no copy, no reload)
-        pipe = pipeline_cls.from_pipe(reuse)
-        return DiffusersGenerator(spec, pipe, plan, "shared")
-    files = [str(p.relative_to(folder)) for p in folder.rglob("*.safetensors")]
-    pipe = pipeline_cls.from_pretrained(
-        str(folder), dtype=plan.dtype, use_safetensors=True, local_files_only=True,
-        variant=hub.variant_of(files),
-    )
-    pipe.set_progress_bar_config(disable=True)
-    strategy = place_pipeline(pipe, plan, spec.vram_gb)
-    return DiffusersGenerator(spec, pipe, plan, strategy)
-
-
-def load_classifier(spec: ModelSpec, folder: Path, plan: DevicePlan) -> TransformersClassifier:
-    import transformers
-
-    model_cls = getattr(transformers, spec.pipeline_class)
-    model = model_cls.from_pretrained(str(folder), dtype=plan.dtype, use_safetensors=True, local_files_only=True)
-    model.to(plan.device).eval()
-    if spec.family_info.zero_shot:
-        processor = transformers.AutoProcessor.from_pretrained(str(folder), local_files_only=True)
-        num_frames = model.config.vision_config.num_frames
-    else:
-        processor = transformers.AutoImageProcessor.from_pretrained(str(folder), local_files_only=True)
-        num_frames = model.config.num_frames
-    return TransformersClassifier(spec, model, processor, plan, int(num_frames))
-
-
 class ModelCache:
     """The loaded models of one app or CLI process.
 
@@ -246,10 +143,14 @@ class ModelCache:
         self._classifiers: OrderedDict[tuple, VideoClassifier] = OrderedDict()
         self._lock = threading.Lock()
 
-    def generator(self, spec: ModelSpec, progress: ProgressFn | None = None) -> VideoGenerator:
+    def generator(self, spec: ModelSpec, progress: ProgressFn | None = None, params: Any | None = None) -> VideoGenerator:
+        """The loaded generator for ``spec``, placed for ``params`` (frames and size) by a memory plan."""
         with self._lock:
             current = self._generator
-            if current is not None and _key(current.spec) == _key(spec):
+            plan = self.memory_plan(spec, params, loaded=current) if spec.library == "diffusers" else None
+            if current is not None and _key(current.spec) == _key(spec) and _same_placement(current, plan):
+                if isinstance(current, DiffusersGenerator) and plan is not None:
+                    current.set_vae_tiling(plan.vae_tiling)
                 return current
             folder = hub.download(spec, progress)
             if progress:
@@ -259,15 +160,49 @@ class ModelCache:
                 isinstance(current, DiffusersGenerator)
                 and current.spec.repo_id == spec.repo_id
                 and current.spec.revision == spec.revision
-                and current.strategy in ("gpu", "cpu", "shared")
+                and _same_placement(current, plan)
             ):
                 reuse = current.pipe
             else:
                 self.unload_generator()
-            self._generator = _load_any_generator(spec, folder, self.plan, reuse)
+            self._generator = _load_any_generator(spec, folder, self.plan, reuse, plan)
             if progress:
                 progress(Progress("load", 1, 1, "", f"Loaded {spec.id}"))
             return self._generator
+
+    def memory_plan(self, spec: ModelSpec, params: Any | None, loaded: VideoGenerator | None = None) -> MemoryPlan:
+        """The plan for ``spec`` on this device with the memory free now; refuses what cannot fit.
+
+        Memory held by the loaded generator counts as free (it is unloaded before another loads).
+        """
+        d = spec.defaults
+        frames, height, width = (params.frames, params.height, params.width) if params else (d.frames, d.height, d.width)
+        held = loaded.plan.peak_gpu_bytes if isinstance(loaded, DiffusersGenerator) and loaded.plan else 0
+        request = MemoryRequest(
+            device="cuda" if self.plan.is_cuda else "cpu",
+            gpu_bytes=min(gpu_memory_bytes(self.plan), gpu_memory_bytes(self.plan, free=True) + held),
+            ram_bytes=ram_bytes(available=True) + (0 if self.plan.is_cuda else held), frames=frames,
+            height=height, width=width, dtype=self.plan.dtype_name if self.plan.is_cuda else "bfloat16",
+        )
+        plan = plan_memory(spec, request, self.component_sizes(spec, request.dtype))
+        if not plan.fits:
+            raise OutOfMemoryError(" ".join([plan.reason, *plan.suggestions]))
+        return plan
+
+    @staticmethod
+    def component_sizes(spec: ModelSpec, dtype: str) -> list | None:
+        """Registry models know their sizes; others are sized from their safetensors headers."""
+        if spec.components:
+            return None
+        from videogen.components import component_sizes, params_of_folder, params_of_hub_repo
+
+        if spec.local:
+            counts = params_of_folder(Path(spec.repo_id))
+        elif (cached := hub.cached_snapshot(spec.repo_id, spec.revision)) is not None:
+            counts = params_of_folder(cached)
+        else:
+            counts = params_of_hub_repo(spec.repo_id, spec.revision)
+        return component_sizes(spec, dtype, counts)
 
     def classifier(self, spec: ModelSpec, progress: ProgressFn | None = None) -> VideoClassifier:
         with self._lock:
@@ -299,13 +234,22 @@ class ModelCache:
         return self._generator.spec if self._generator else None
 
 
+def _same_placement(current: VideoGenerator, plan: MemoryPlan | None) -> bool:
+    """Whether a loaded generator is placed as ``plan`` says (True for models without a plan)."""
+    if plan is None or not isinstance(current, DiffusersGenerator) or current.plan is None:
+        return True
+    return current.plan.strategy == plan.strategy
+
+
 def _key(spec: ModelSpec) -> tuple:
     return (spec.repo_id, spec.revision, spec.task)
 
 
-def _load_any_generator(spec: ModelSpec, folder: Path, plan: DevicePlan, reuse: Any | None) -> VideoGenerator:
-    if spec.library == "diffusers":
-        return load_generator(spec, folder, plan, reuse)
+def _load_any_generator(
+    spec: ModelSpec, folder: Path, plan: DevicePlan, reuse: Any | None, memory: MemoryPlan | None,
+) -> VideoGenerator:
+    if spec.library == "diffusers" and memory is not None:
+        return load_generator(spec, folder, plan.device, memory, reuse)
     if spec.family == "procedural":
         from videogen.embedded.procedural import ProceduralGenerator
 

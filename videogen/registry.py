@@ -34,6 +34,8 @@ class Family:
     frame_step: int = 1  # valid frame counts are frame_step * k + 1 (1: any count)
     size_multiple: int = 1  # height and width must be multiples of this
     zero_shot: bool = False  # classifier that takes free-text labels
+    float32_components: tuple[str, ...] = ()  # components the family's docs run in float32 (Wan's VAE)
+    cfg_batched: bool = False  # guidance runs the conditional and unconditional passes as one batch of 2
 
 
 FAMILIES: dict[str, Family] = {
@@ -46,6 +48,7 @@ FAMILIES: dict[str, Family] = {
             pipelines={"t2v": "WanPipeline", "i2v": "WanImageToVideoPipeline"},
             frame_step=4,
             size_multiple=16,
+            float32_components=("vae", "image_encoder"),  # WanPipeline / WanImageToVideoPipeline docstrings
         ),
         Family(
             name="ltx",
@@ -54,6 +57,7 @@ FAMILIES: dict[str, Family] = {
             pipelines={"t2v": "LTXPipeline", "i2v": "LTXImageToVideoPipeline"},
             frame_step=8,
             size_multiple=32,
+            cfg_batched=True,  # LTXPipeline concatenates [uncond, cond]
         ),
         Family(
             name="procedural",
@@ -119,10 +123,12 @@ class ModelSpec:
     task: Task
     family: str
     repo_id: str  # Hub repo id, or an absolute folder path for local models
-    revision: str = "main"
+    revision: str = "main"  # a 40-hex commit pins the files; a branch name floats
     license: str = "unknown"
-    download_gb: float = 0.0  # approximate size of the files fetched
-    vram_gb: float = 0.0  # approximate peak GPU memory with the default settings
+    download_gb: float = 0.0  # size of the files fetched
+    # (pipeline component, parameter count) counted on the published configs (videogen/published/,
+    # checked by tests/test_components.py); the memory plan sizes the model from these
+    components: tuple[tuple[str, int], ...] = ()
     defaults: Defaults = field(default_factory=lambda: Defaults(frames=16))
     description: str = ""
     local: bool = False  # repo_id is a folder on disk: nothing to download
@@ -150,27 +156,38 @@ class ModelSpec:
         return "nc" in self.license.lower().split("-")
 
 
+# Component sizes, counted on the published configs (videogen/published/*.json). For Wan 2.1 1.3B the
+# published safetensors (fp32) agree with these counts to 0.005 %: 22,723,671,744 + 5,676,070,648 +
+# 507,591,892 bytes at revision WAN21_1_3B_REVISION.
+WAN21_1_3B_REVISION = "0fad780a534b6463e45facd96134c9f345acfa5b"
+WAN21_1_3B = (("text_encoder", 5_680_910_336), ("transformer", 1_418_996_800), ("vae", 126_892_531))
+LTX_VIDEO_2B = (("text_encoder", 4_762_310_656), ("transformer", 1_923_385_472), ("vae", 419_193_649))
+WAN22_TI2V_5B = (("text_encoder", 5_680_910_336), ("transformer", 4_999_787_712), ("vae", 704_688_668))
+# Not published in a source we could read here: estimated as the parameters stored in fp32 (an upper bound).
+LTX_DOWNLOAD_GB = round(sum(n for _, n in LTX_VIDEO_2B) * 4 / 1e9, 1)
+WAN22_DOWNLOAD_GB = round(sum(n for _, n in WAN22_TI2V_5B) * 4 / 1e9, 1)
+
 # fmt: off
 MODELS: tuple[ModelSpec, ...] = (
     # ---- text to video -------------------------------------------------------------------------
     ModelSpec(
         id="wan2.1-t2v-1.3b", task="t2v", family="wan",
-        repo_id="Wan-AI/Wan2.1-T2V-1.3B-Diffusers", license="apache-2.0",
-        download_gb=17.0, vram_gb=8.2,
+        repo_id="Wan-AI/Wan2.1-T2V-1.3B-Diffusers", revision=WAN21_1_3B_REVISION, license="apache-2.0",
+        download_gb=28.9, components=WAN21_1_3B,
         defaults=Defaults(frames=81, height=480, width=832, fps=16, steps=50, guidance=5.0),
         description="Wan 2.1 text-to-video, 1.3B parameters, 480p",
     ),
     ModelSpec(
         id="ltx-video", task="t2v", family="ltx",
         repo_id="Lightricks/LTX-Video", license="ltx-video open weights (see model card)",
-        download_gb=19.0, vram_gb=18.0, size_multiple=32,
-        defaults=Defaults(frames=121, height=480, width=704, fps=24, steps=50, guidance=3.0),
+        download_gb=LTX_DOWNLOAD_GB, components=LTX_VIDEO_2B,
+        defaults=Defaults(frames=161, height=480, width=704, fps=24, steps=50, guidance=3.0),
         description="LTX-Video 2B, fast text-to-video at 24 fps",
     ),
     ModelSpec(
         id="wan2.2-ti2v-5b", task="t2v", family="wan",
         repo_id="Wan-AI/Wan2.2-TI2V-5B-Diffusers", license="apache-2.0",
-        download_gb=34.0, vram_gb=24.0, size_multiple=32,
+        download_gb=WAN22_DOWNLOAD_GB, components=WAN22_TI2V_5B, size_multiple=32,
         defaults=Defaults(frames=121, height=704, width=1280, fps=24, steps=50, guidance=5.0),
         description="Wan 2.2 text+image-to-video, 5B parameters, 720p",
     ),
@@ -178,22 +195,40 @@ MODELS: tuple[ModelSpec, ...] = (
     ModelSpec(
         id="ltx-video", task="i2v", family="ltx",
         repo_id="Lightricks/LTX-Video", license="ltx-video open weights (see model card)",
-        download_gb=19.0, vram_gb=18.0, size_multiple=32,
-        defaults=Defaults(frames=121, height=480, width=704, fps=24, steps=50, guidance=3.0),
+        download_gb=LTX_DOWNLOAD_GB, components=LTX_VIDEO_2B,
+        defaults=Defaults(frames=161, height=480, width=704, fps=24, steps=50, guidance=3.0),
         description="LTX-Video 2B animating a still image",
     ),
     ModelSpec(
         id="wan2.2-ti2v-5b", task="i2v", family="wan",
         repo_id="Wan-AI/Wan2.2-TI2V-5B-Diffusers", license="apache-2.0",
-        download_gb=34.0, vram_gb=24.0, size_multiple=32,
+        download_gb=WAN22_DOWNLOAD_GB, components=WAN22_TI2V_5B, size_multiple=32,
         defaults=Defaults(frames=121, height=704, width=1280, fps=24, steps=50, guidance=5.0),
         description="Wan 2.2 TI2V 5B animating a still image, 720p",
     ),
     # ---- action recognition --------------------------------------------------------------------
+    # X-CLIP fine-tuned on Kinetics-400 (8 frames of 224x224; text 12 layers x 512, vision ViT-B 12 x 768,
+    # 1-layer MIT, projection 512). One model for the 400 Kinetics actions and for labels the user types.
+    # download_gb: parameters x 4 bytes (fp32 safetensors), counted on the published configs:
+    # 196.6M (base/32) and 194.9M (base/16) parameters; see benchmarks/xclip_cpu.py.
+    ModelSpec(
+        id="xclip-base-32", task="classify", family="xclip",
+        repo_id="microsoft/xclip-base-patch32", license="mit",
+        download_gb=0.79, defaults=Defaults(frames=8),
+        description="X-CLIP base/32 (Kinetics-400 top-1 80.4%): Kinetics-400 actions by default, or your own labels; "
+                    "the default on CPU",
+    ),
+    ModelSpec(
+        id="xclip-base-16", task="classify", family="xclip",
+        repo_id="microsoft/xclip-base-patch16", license="mit",
+        download_gb=0.78, defaults=Defaults(frames=8),
+        description="X-CLIP base/16 (Kinetics-400 top-1 83.8%): Kinetics-400 actions by default, or your own labels; "
+                    "the default on GPU",
+    ),
     ModelSpec(
         id="videomae-base-k400", task="classify", family="videomae",
         repo_id="MCG-NJU/videomae-base-finetuned-kinetics", license="cc-by-nc-4.0",
-        download_gb=0.35, vram_gb=1.0, defaults=Defaults(frames=16),
+        download_gb=0.35, defaults=Defaults(frames=16),
         description="VideoMAE base fine-tuned on Kinetics-400 (400 human actions); non-commercial",
     ),
     # ---- shipped in weights/: the offline "shapes world" (issue 3) ------------------------------
@@ -220,12 +255,6 @@ MODELS: tuple[ModelSpec, ...] = (
         repo_id=str(WEIGHTS_DIR / "shapes-action"), license="apache-2.0", local=True,
         defaults=Defaults(frames=16),
         description="Small demo model of the shapes world: which of nine motions a shape makes",
-    ),
-    ModelSpec(
-        id="xclip-base-32", task="classify", family="xclip",
-        repo_id="microsoft/xclip-base-patch32", license="mit",
-        download_gb=0.8, vram_gb=1.5, defaults=Defaults(frames=8),
-        description="X-CLIP base/32: zero-shot recognition of the labels you type",
     ),
 )
 # fmt: on
@@ -273,7 +302,7 @@ def spec_for_unlisted(source: str, config: dict, task: Task, *, local: bool, rev
     size_multiple = 32 if config.get("expand_timesteps") else 0  # Wan 2.2 TI2V: VAE x16, patch x2
     return replace(
         template or ModelSpec(id=source, task=task, family=family.name, repo_id=source),
-        id=source, repo_id=source, revision=revision, local=local, defaults=defaults,
+        id=source, repo_id=source, revision=revision, local=local, defaults=defaults, components=(),
         license="see the model card" if not local else "see the folder's model card",
         description=f"{family.name} model from {'folder' if local else 'the Hub'}: {source}",
         size_multiple=size_multiple or (template.size_multiple if template else 0),

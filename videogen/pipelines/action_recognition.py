@@ -13,6 +13,7 @@ from videogen.errors import InvalidInputError
 from videogen.hub import Progress, ProgressFn
 from videogen.models import ModelCache
 from videogen.registry import ModelSpec
+from videogen.shapes.world import video_warnings
 from videogen.video_io import read_frames
 
 
@@ -25,9 +26,13 @@ class ClassificationResult:
     predictions: list[dict[str, float | str]]
     timings: dict[str, float] = field(default_factory=dict)
     frames: np.ndarray | None = field(default=None, repr=False)
+    warnings: list[str] = field(default_factory=list)  # e.g. real footage given to a shapes-world model
 
     def to_json(self) -> dict[str, Any]:
-        return {"video": self.video, "model": self.model, "predictions": self.predictions, "timings": self.timings}
+        return {
+            "video": self.video, "model": self.model, "predictions": self.predictions, "timings": self.timings,
+            "warnings": self.warnings,
+        }
 
 
 def parse_labels(labels: str | list[str] | None) -> list[str] | None:
@@ -44,10 +49,16 @@ def check_inputs(spec: ModelSpec, video: Any, top_k: int, labels: list[str] | No
         raise InvalidInputError("video is required, got nothing")
     if not 1 <= top_k <= 1000:
         raise InvalidInputError(f"top_k must be between 1 and 1000, got {top_k}")
-    if spec.family_info.zero_shot and not labels:
-        raise InvalidInputError(f"labels are required for {spec.id} (zero-shot): give a comma-separated list, got {labels!r}")
-    if spec.family_info.zero_shot and len(labels or []) < 2:
-        raise InvalidInputError(f"labels needs at least two choices for {spec.id}, got {labels!r}")
+    if labels and not spec.family_info.zero_shot:
+        raise InvalidInputError(
+            f"{spec.id} chooses among the classes it was trained on and takes no labels, got {labels!r}. "
+            "Leave labels empty, or pick an X-CLIP model (xclip-base-32, xclip-base-16) to rank your own labels."
+        )
+    if labels and len(labels) < 2:
+        raise InvalidInputError(
+            f"labels needs at least two choices for {spec.id}, got {labels!r}; "
+            "or leave it empty to choose among the 400 Kinetics actions"
+        )
 
 
 def run_classification(
@@ -60,7 +71,7 @@ def run_classification(
     progress: ProgressFn | None = None,
 ) -> ClassificationResult:
     # 1. Check the inputs.
-    label_list = parse_labels(labels) if spec.family_info.zero_shot else None
+    label_list = parse_labels(labels)  # None: a zero-shot model uses the 400 Kinetics actions
     check_inputs(spec, video, top_k, label_list)
 
     # 2. Download (first use only) and load (kept for the next request).
@@ -68,10 +79,12 @@ def run_classification(
     classifier = models.classifier(spec, progress)
     loaded = time.perf_counter()
 
-    # 3. Sample the frames the model was trained on, evenly over the whole video.
+    # 3. Sample the frames the model was trained on, evenly over the whole video; say so when a
+    #    shapes-world model is given footage outside its world.
     if progress:
         progress(Progress("decode", 0, classifier.num_frames, "frame", "Reading frames"))
     sampled = read_frames(video, classifier.num_frames)
+    warnings = video_warnings(spec, sampled.frames)
     decoded = time.perf_counter()
 
     # 4. Score every label; keep the best top_k.
@@ -83,5 +96,5 @@ def run_classification(
         video=str(video), model=spec.id,
         predictions=[{"label": label, "score": round(score, 6)} for label, score in scores],
         timings={"load_s": round(loaded - start, 3), "decode_s": round(decoded - loaded, 3), "classify_s": round(done - decoded, 3)},
-        frames=sampled.frames,
+        frames=sampled.frames, warnings=warnings,
     )

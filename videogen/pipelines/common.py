@@ -48,6 +48,7 @@ class VideoResult:
     model: str
     timings: dict[str, float] = field(default_factory=dict)
     understood: str | None = None  # what a prompt-parsing model made of the prompt
+    warnings: list[str] = field(default_factory=list)  # e.g. a prompt outside a shapes model's world
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -15,6 +15,7 @@ from videogen.models import ModelCache
 from videogen.pipelines.common import GenerationParams, VideoResult, check_inputs, output_path, step_reporter
 from videogen.pipelines.text_to_video import recipe, timings
 from videogen.registry import ModelSpec
+from videogen.shapes.world import image_warnings
 from videogen.video_io import write_video
 
 
@@ -73,14 +74,16 @@ def run_image_to_video(
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
 ) -> VideoResult:
-    # 1. Check the parameters and prepare the image at the output size.
+    # 1. Check the parameters and prepare the image at the output size; say so when a shapes-world
+    #    model is given a picture outside its world.
     check_inputs(spec, params, need_prompt=False)
     conditioning = fit_image(load_image(image), params.height, params.width)
     path = output_path(output, output_dir, "i2v", params.seed)
+    warnings = image_warnings(spec, conditioning)
 
     # 2. Download (first use only) and load (kept for the next request).
     start = time.perf_counter()
-    generator = models.generator(spec, progress)
+    generator = models.generator(spec, progress, params)
     loaded = time.perf_counter()
 
     # 3. Denoise from the image, reporting each step; Cancel stops at the next step.
@@ -96,5 +99,5 @@ def run_image_to_video(
         prompt=params.prompt, path=str(path), frames=int(frames.shape[0]), height=int(frames.shape[1]),
         width=int(frames.shape[2]), fps=params.fps, seed=params.seed, model=spec.id,
         timings=timings(start, loaded, generated, encoded),
-        understood=understood,
+        understood=understood, warnings=warnings,
     )

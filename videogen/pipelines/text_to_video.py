@@ -16,6 +16,7 @@ from videogen.pipelines.common import (
     step_reporter,
 )
 from videogen.registry import ModelSpec
+from videogen.shapes.world import prompt_warnings
 from videogen.video_io import write_video
 
 
@@ -29,13 +30,15 @@ def run_text_to_video(
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
 ) -> VideoResult:
-    # 1. Check the parameters before anything is downloaded or loaded.
+    # 1. Check the parameters before anything is downloaded or loaded; say so when a shapes-world
+    #    model is asked for something outside its world.
     check_inputs(spec, params, need_prompt=True)
     path = output_path(output, output_dir, "t2v", params.seed)
+    warnings = prompt_warnings(spec, params.prompt)
 
     # 2. Download (first use only) and load (kept for the next request).
     start = time.perf_counter()
-    generator = models.generator(spec, progress)
+    generator = models.generator(spec, progress, params)
     loaded = time.perf_counter()
 
     # 3. Denoise, reporting each step; Cancel stops at the next step.
@@ -51,17 +54,18 @@ def run_text_to_video(
         prompt=params.prompt, path=str(path), frames=int(frames.shape[0]), height=int(frames.shape[1]),
         width=int(frames.shape[2]), fps=params.fps, seed=params.seed, model=spec.id,
         timings=timings(start, loaded, generated, encoded),
-        understood=understood,
+        understood=understood, warnings=warnings,
     )
 
 
 def recipe(spec: ModelSpec, params: GenerationParams, **extra: object) -> dict:
     """How a clip was made, for the MP4 metadata."""
-    from videogen import __version__
+    from videogen import __version__, hub
 
     return {
         "generator": f"videogen {__version__}", "task": spec.task, "model": spec.id, "repo": spec.repo_id,
-        "revision": spec.revision, "prompt": params.prompt, "negative_prompt": params.negative_prompt,
+        "revision": hub.snapshot_commit(spec) or spec.revision,  # the commit, when the files came from the Hub
+        "prompt": params.prompt, "negative_prompt": params.negative_prompt,
         "seed": params.seed, "steps": params.steps, "guidance": params.guidance, "frames": params.frames,
         "height": params.height, "width": params.width, "fps": params.fps, **extra,
     }

@@ -30,13 +30,13 @@ def build_demo(handlers: Handlers, *, max_queue: int = 16) -> gr.Blocks:
         with gr.Tab("Text to Video"):
             default = handlers.default_model("t2v")
             text_to_video.build_tab(
-                handlers.text_to_video, handlers.cancel, handlers.model_changed, model_choices("t2v"),
+                handlers.text_to_video, handlers.cancel, handlers.model_changed, handlers.describe_model, model_choices("t2v"),
                 default, model_card(default, "t2v"), T2V_EXAMPLES,
             )
         with gr.Tab("Image to Video"):
             default = handlers.default_model("i2v")
             image_to_video.build_tab(
-                handlers.image_to_video, handlers.cancel, handlers.model_changed, model_choices("i2v"),
+                handlers.image_to_video, handlers.cancel, handlers.model_changed, handlers.describe_model, model_choices("i2v"),
                 default, model_card(default, "i2v"), examples.images,
             )
         with gr.Tab("Action Recognition"):

@@ -39,8 +39,9 @@ def model_choices(task: Task) -> list[tuple[str, str]]:
     choices = []
     for spec in models_for(task):
         state = "downloaded" if hub.is_downloaded(spec) else f"{spec.download_gb:g} GB download"
-        vram = f", ~{spec.vram_gb:g} GB VRAM" if spec.vram_gb else ""
-        choices.append((f"{spec.id} ({state}{vram})", spec.id))
+        weights = sum(n for _, n in spec.components) / 1e9
+        size = f", {weights:.1f}B params" if weights else ""
+        choices.append((f"{spec.id} ({state}{size})", spec.id))
     return choices
 
 
@@ -54,7 +55,7 @@ def model_card(model: str, task: Task) -> str:
         return (
             f"{spec.description}. Ships with the app (works offline, no GPU). **A small demo model of the "
             "shapes world** — one circle, square or triangle moving on a plain background — not real footage: "
-            f"for that, pick a Hub model from the list (a GPU is needed). License: `{spec.license}`."
+            f"for that, pick a Hub model from the list (generators need a GPU; X-CLIP runs on CPU too). License: `{spec.license}`."
         )
     where = f"[{spec.repo_id}](https://huggingface.co/{spec.repo_id})"
     return f"{spec.description}. Source: {where}. License: `{spec.license}`.{note}"
@@ -154,7 +155,7 @@ class Handlers:
                          f"Load {t['load_s']:.1f} s · generate {t['generate_s']:.1f} s · encode {t['encode_s']:.1f} s."]
                 if value.understood:
                     lines.insert(0, value.understood)
-                yield value.path, "\n\n".join(lines), seed
+                yield value.path, "\n\n".join(_warning_lines(value) + lines), seed
             else:
                 yield gr.skip(), value, seed
 
@@ -173,11 +174,35 @@ class Handlers:
             if kind == "result":
                 scores = {p["label"]: p["score"] for p in value.predictions}
                 strip = [(frame, f"frame {i + 1}") for i, frame in enumerate(value.frames)]
-                yield scores, strip, f"{value.model}: {len(strip)} frames sampled, classified in {value.timings['classify_s']:.2f} s."
+                done = f"{value.model}: {len(strip)} frames sampled, classified in {value.timings['classify_s']:.2f} s."
+                yield scores, strip, "\n\n".join([*_warning_lines(value), done])
             else:
                 yield gr.skip(), gr.skip(), value
 
     # -- model changes ---------------------------------------------------------------------------
+
+    def plan_line(self, model: str, task: Task, frames: float, height: float, width: float) -> str:
+        """Before Generate: where a Hub generator would run on this machine, and whether it fits."""
+        spec = find(model, task)
+        if spec is None or spec.library != "diffusers":
+            return ""
+        from videogen.api import plan
+
+        try:
+            result = plan(spec.id, task=task, device=self.engine.plan.device.split(":")[0],
+                          frames=int(frames) or None, height=int(height) or None, width=int(width) or None)
+        except VideogenError as exc:
+            return f"**Memory plan:** {exc}"
+        from videogen.device import gpu_memory_bytes
+
+        gpu = gpu_memory_bytes(self.engine.plan)
+        icon = "✅" if result.fits else "⛔"
+        return f"{icon} **Memory plan:** {result.summary(gpu)}"
+
+    def describe_model(self, model: str, task: Task, frames: float, height: float, width: float) -> str:
+        """The model card plus the memory plan for the current settings."""
+        line = self.plan_line(model, task, frames, height, width)
+        return model_card(model, task) + (f"\n\n{line}" if line else "")
 
     def model_changed(self, model: str, task: Task) -> tuple[Any, ...]:
         """New defaults, slider steps and the card for the chosen model."""
@@ -186,7 +211,7 @@ class Handlers:
             return (model_card(model, task),) + (gr.skip(),) * 6
         d, family = spec.defaults, spec.family_info
         return (
-            model_card(model, task),
+            self.describe_model(model, task, d.frames, d.height, d.width),
             gr.update(value=d.frames, step=family.frame_step, minimum=family.frame_step + 1 if family.frame_step > 1 else 1),
             gr.update(value=d.height, step=spec.size_step, minimum=spec.size_step),
             gr.update(value=d.width, step=spec.size_step, minimum=spec.size_step),
@@ -194,6 +219,15 @@ class Handlers:
             gr.update(value=d.steps),
             gr.update(value=d.guidance),
         )
+
+
+def _warning_lines(result: Any) -> list[str]:
+    """A result's warnings as status lines ("⚠️ ..."), each also shown as a toast."""
+    lines = []
+    for warning in getattr(result, "warnings", None) or []:
+        gr.Warning(warning)
+        lines.append(f"⚠️ {warning}")
+    return lines
 
 
 def _seed(seed: float | None, randomize: bool) -> int:

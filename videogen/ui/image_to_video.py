@@ -12,7 +12,7 @@ from videogen.ui.text_to_video import GPU_QUEUE
 
 
 def build_tab(
-    generate: Callable, cancel: Callable, model_changed: Callable, choices: list[tuple[str, str]],
+    generate: Callable, cancel: Callable, model_changed: Callable, describe_model: Callable, choices: list[tuple[str, str]],
     default: str, card: str, examples: list[tuple[str, str]],
 ) -> None:
     spec = find(default, "i2v")
@@ -35,6 +35,9 @@ def build_tab(
 
     model.change(lambda m: model_changed(m, "i2v"), inputs=model,
                  outputs=[model_info, *settings.model_dependent()], api_visibility="private", queue=False)
+    for size in (settings.frames, settings.height, settings.width):  # the memory plan follows the settings
+        size.release(lambda m, f, h, w: describe_model(m, "i2v", f, h, w), inputs=[model, settings.frames, settings.height, settings.width],
+                     outputs=model_info, api_visibility="private", queue=False)
     inputs = [image, prompt, model, settings.negative_prompt, settings.seed, settings.randomize_seed,
               settings.steps, settings.guidance, settings.frames, settings.height, settings.width, settings.fps]
     run.click(generate, inputs=inputs, outputs=[video, status, settings.seed], api_name="image_to_video",

@@ -1,0 +1,193 @@
+"""Diffusers video pipelines behind the generator interface, placed by a memory plan.
+
+:func:`load_generator` reads the pipeline from a local folder in the plan's dtypes (Wan's VAE in
+float32, as its docstring does), places it with diffusers' own switches (:func:`apply_plan`) and frees
+everything again if loading fails. :class:`DiffusersGenerator` runs it with each family's own
+settings (:func:`family_kwargs`): Wan's ``flow_shift`` by resolution, LTX's frame rate and decode
+noise. When the plan puts the text encoder on the CPU, the prompt is encoded there and only the
+embeddings travel to the GPU.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from videogen import hub
+from videogen.device import release_memory
+from videogen.errors import OutOfMemoryError
+from videogen.memory import TEXT_TOKENS, MemoryPlan
+from videogen.registry import ModelSpec
+
+logger = logging.getLogger(__name__)
+
+# What each family's ``encode_prompt`` returns, in order: the names ``__call__`` takes them back as.
+ENCODE_OUTPUTS = {
+    "wan": ("prompt_embeds", "negative_prompt_embeds"),
+    "ltx": ("prompt_embeds", "prompt_attention_mask", "negative_prompt_embeds", "negative_prompt_attention_mask"),
+}
+WAN_FLOW_SHIFT = {"480p": 3.0, "720p": 5.0}  # WanPipeline docstring: "5.0 for 720P, 3.0 for 480P"
+LTX_DECODE = {"decode_timestep": 0.05, "decode_noise_scale": 0.025}  # LTX docs, timestep-aware VAEs (0.9.1+)
+
+
+def wan_flow_shift(height: int, width: int) -> float:
+    """3.0 up to 480p-class sizes, 5.0 from 720p-class sizes (area at least 3/4 of 1280x720)."""
+    return WAN_FLOW_SHIFT["720p"] if height * width >= 0.75 * 1280 * 720 else WAN_FLOW_SHIFT["480p"]
+
+
+def family_kwargs(pipe: Any, spec: ModelSpec, params: Any) -> dict[str, Any]:
+    """The call arguments and scheduler settings each family's docs recommend for these parameters."""
+    kwargs: dict[str, Any] = {}
+    if spec.family == "wan":
+        shift = wan_flow_shift(params.height, params.width)
+        scheduler = pipe.scheduler
+        if "flow_shift" in scheduler.config and scheduler.config.flow_shift != shift:
+            pipe.scheduler = type(scheduler).from_config(scheduler.config, flow_shift=shift)
+        kwargs["max_sequence_length"] = TEXT_TOKENS["wan"]
+    elif spec.family == "ltx":
+        kwargs["frame_rate"] = int(round(params.fps))  # LTX scales its positional encoding by the frame rate
+        if getattr(pipe.vae.config, "timestep_conditioning", False):
+            kwargs.update(LTX_DECODE)
+    return kwargs
+
+
+@dataclass
+class DiffusersGenerator:
+    """A diffusers video pipeline (T2V or I2V) behind the generator interface."""
+
+    spec: ModelSpec
+    pipe: Any
+    device: str
+    plan: MemoryPlan | None  # None: shares another generator's placed components (``from_pipe``)
+
+    def generate(self, params: Any, image: Any | None, on_step: Any) -> tuple[np.ndarray, str | None]:
+        import torch
+
+        from videogen.pipelines.common import to_uint8
+
+        def callback(pipe: Any, step: int, timestep: Any, tensors: dict) -> dict:
+            on_step(step + 1, params.steps)
+            return tensors
+
+        # 1. The request, in the pipeline's own terms, plus the family's recommended settings.
+        kwargs: dict[str, Any] = dict(
+            prompt=params.prompt,
+            negative_prompt=params.negative_prompt or None,
+            num_frames=params.frames,
+            height=params.height,
+            width=params.width,
+            num_inference_steps=params.steps,
+            guidance_scale=params.guidance,
+            generator=torch.Generator("cpu").manual_seed(params.seed),  # same seed, same clip on any device
+            output_type="np",
+            callback_on_step_end=callback,
+            **family_kwargs(self.pipe, self.spec, params),
+        )
+        if image is not None:
+            kwargs["image"] = image
+        try:
+            with torch.inference_mode():
+                # 2. A text encoder planned on the CPU encodes there; only the embeddings move.
+                if self.plan is not None and self.plan.strategy != "cpu" and self.plan.placement("text_encoder") == "cpu":
+                    kwargs.update(self._encode_on_cpu(params, kwargs.get("max_sequence_length")))
+                # 3. Denoise and decode.
+                video = self.pipe(**kwargs).frames[0]  # (T, H, W, 3) floats in [0, 1]
+        except torch.OutOfMemoryError as exc:
+            release_memory()
+            raise OutOfMemoryError(
+                f"{self.spec.id} ran out of GPU memory at {params.frames} frames of {params.width}x{params.height}. "
+                "Try fewer frames or a smaller size, or close other GPU programs."
+            ) from exc
+        return to_uint8(np.asarray(video)), None
+
+    def _encode_on_cpu(self, params: Any, max_tokens: int | None) -> dict[str, Any]:
+        """Run ``encode_prompt`` on the CPU copy of the text encoder; move the results to the GPU."""
+        import torch
+
+        names = ENCODE_OUTPUTS[self.spec.family]
+        extra = {"max_sequence_length": max_tokens} if max_tokens else {}
+        outputs = self.pipe.encode_prompt(
+            params.prompt, params.negative_prompt or None, do_classifier_free_guidance=params.guidance > 1.0,
+            device=torch.device("cpu"), **extra,
+        )
+        moved = {name: t.to(self.device) for name, t in zip(names, outputs) if t is not None}
+        return {"prompt": None, "negative_prompt": None, **moved}
+
+    def set_vae_tiling(self, on: bool) -> None:
+        """Tile the VAE decode (another request may need less or more memory than the last)."""
+        vae = getattr(self.pipe, "vae", None)
+        if vae is not None and hasattr(vae, "enable_tiling"):
+            vae.enable_tiling() if on else vae.disable_tiling()
+        if self.plan is not None:
+            self.plan.vae_tiling = on
+
+    def close(self) -> None:
+        if self.pipe is not None and hasattr(self.pipe, "remove_all_hooks"):
+            self.pipe.remove_all_hooks()
+        self.pipe = None
+
+
+def apply_plan(pipe: Any, device: str, plan: MemoryPlan) -> None:
+    """Place a loaded pipeline as the plan says, with diffusers' own mechanisms."""
+    import torch
+
+    if plan.strategy in ("cpu", "resident"):
+        pipe.to(device if plan.strategy == "resident" else "cpu")
+    elif plan.strategy == "model_offload":
+        pipe.enable_model_cpu_offload(device=device)
+    else:  # text_encoder_cpu, group_offload: per component
+        for component in plan.components:
+            module = getattr(pipe, component.name, None)
+            if module is None or component.placement == "cpu":
+                continue
+            if component.placement == "stream":
+                module.enable_group_offload(
+                    onload_device=torch.device(device), offload_device=torch.device("cpu"),
+                    offload_type="leaf_level", use_stream=True, low_cpu_mem_usage=True,
+                )
+            else:
+                module.to(device)
+    vae = getattr(pipe, "vae", None)
+    if vae is not None and plan.vae_tiling and hasattr(vae, "enable_tiling"):
+        vae.enable_tiling()
+
+
+def load_generator(
+    spec: ModelSpec, folder: Path, device: str, plan: MemoryPlan, reuse: Any | None = None,
+) -> DiffusersGenerator:
+    """Load the spec's pipeline class from a local folder, placed by ``plan``; free it all on failure."""
+    import diffusers
+    import torch
+
+    pipeline_cls = getattr(diffusers, spec.pipeline_class)
+    if reuse is not None:  # same weights, other task: share the components (no copy, no reload)
+        pipe = pipeline_cls.from_pipe(reuse)
+        pipe.set_progress_bar_config(disable=True)  # from_pipe does not carry the setting over
+        return DiffusersGenerator(spec, pipe, device, plan)
+    dtypes = {c.name: getattr(torch, c.dtype) for c in plan.components}
+    files = [str(p.relative_to(folder)) for p in folder.rglob("*.safetensors")]
+    pipe = None
+    try:
+        pipe = pipeline_cls.from_pretrained(
+            str(folder), dtype={"default": getattr(torch, plan.dtype), **dtypes}, use_safetensors=True,
+            local_files_only=True, variant=hub.variant_of(files),
+        )
+        pipe.set_progress_bar_config(disable=True)
+        logger.info("Placing %s on %s: %s", spec.id, device, plan.summary())
+        apply_plan(pipe, device, plan)
+    except torch.OutOfMemoryError as exc:
+        del pipe
+        release_memory()
+        raise OutOfMemoryError(
+            f"{spec.id} ran out of memory while loading ({plan.strategy}). Close other GPU programs, or choose "
+            "fewer frames or a smaller size so that a lighter placement is planned."
+        ) from exc
+    except BaseException:
+        del pipe
+        release_memory()
+        raise
+    return DiffusersGenerator(spec, pipe, device, plan)

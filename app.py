@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 
@@ -23,6 +24,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not every request Gradio makes to itself
     if args.offline:
         from videogen.config import set_offline
 
@@ -35,11 +37,17 @@ def main(argv: list[str] | None = None) -> None:
     demo = build_demo(Handlers(device=args.device), max_queue=load_settings().max_queue)
     _app, local_url, share_url = demo.launch(
         server_name=args.host, server_port=args.port, share=args.share, prevent_thread_lock=True,
-        theme="soft", footer_links=["api", "settings"],
+        theme="soft", footer_links=["api", "settings"], quiet=True,  # our own lines below, with our flags
     )
-    if args.share and not share_url:
+    print(f"videogen is running at {local_url}")
+    if share_url:
+        print(f"Public link (temporary, anyone with it can use the app): {share_url}")
+    elif args.share:
         print("Could not create a public share link (it needs gradio.live, which is unreachable from here). "
               f"The app is running locally at {local_url}.", file=sys.stderr)
+    elif not os.environ.get("SPACE_ID"):
+        print("Add --share for a temporary public link.")
+    print("Press Ctrl+C to stop.", flush=True)
     demo.block_thread()
 
 

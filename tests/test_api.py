@@ -23,6 +23,7 @@ from videogen.errors import (
     ModelNotFoundError,
     UnsupportedModelError,
 )
+from videogen.pipelines.common import GenerationRequest
 from videogen.video_io import read_frames, read_metadata
 
 TINY = dict(steps=2, height=32, width=32, seed=7, fps=8)
@@ -78,6 +79,17 @@ def test_image_to_video_each_family(hub_env, repo: str, frames: int, tmp_path: P
     image[:, :32] = (255, 0, 0)
     result = Engine(device="cpu").image_to_video(image, "it moves", model=repo, frames=frames, output=tmp_path / "i.mp4", **TINY)
     check_video(result.path, frames, 32, 32, 8)
+
+
+def test_settings_as_one_request_object(hub_env, tmp_path: Path) -> None:
+    """A GenerationRequest goes down as is; the result gives back every setting, defaults filled in."""
+    request = GenerationRequest("a red ball", model="tiny/wan", frames=5, **TINY)
+    result = Engine(device="cpu").text_to_video(request, output=tmp_path / "a.mp4")
+    assert result.settings() == GenerationRequest(
+        "a red ball", model="tiny/wan", negative_prompt="", frames=5, height=32, width=32, steps=2,
+        guidance=5.0, seed=7, fps=8.0)  # guidance: the Wan default
+    with pytest.raises(TypeError, match="frame"):
+        Engine(device="cpu").text_to_video("a red ball", model="tiny/wan", frame=5)
 
 
 def test_switching_generators_frees_the_previous_one(hub_env, tmp_path: Path) -> None:

@@ -67,6 +67,25 @@ def test_i2v_json(hub_env, tmp_path: Path) -> None:
     assert item["path"] == str(tmp_path / "o.mp4") and item["frames"] == 9
 
 
+def test_i2v_follows_the_image_and_reports_every_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No --height/--width: the image's aspect ratio at the model's default area; the JSON has all settings."""
+    from videogen.cli import main
+
+    first = np.full((96, 192, 3), 255, np.uint8)
+    first[30:66, 40:76] = (0, 0, 255)  # a blue square on white
+    image = tmp_path / "wide.png"
+    Image.fromarray(first).save(image)
+    assert main(["i2v", str(image), "move right", "--model", "shapes-i2v", "--seed", "2", "-o", str(tmp_path / "o.mp4"), "--json"]) == 0
+    [item] = json.loads(capsys.readouterr().out)
+    assert item["width"] == 2 * item["height"] and item["width"] * item["height"] == pytest.approx(128 * 128, rel=0.1)
+    assert (item["steps"], item["guidance"], item["negative_prompt"], item["seed"], item["fps"]) == (1, 0.0, "", 2, 8.0)
+
+    broken = tmp_path / "broken.png"
+    broken.write_text("not an image")
+    assert main(["i2v", str(broken), "move right", "--model", "shapes-i2v", "-o", str(tmp_path / "b.mp4")]) == 2
+    assert "broken.png is not an image file that can be read" in capsys.readouterr().err
+
+
 def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     # a small clip, so that the memory plan fits this machine and the download is what fails
     done = run_cli("--offline", "t2v", "x", "--model", "ltx-video", "--frames", "9", "--height", "64", "--width", "64",

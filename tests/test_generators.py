@@ -16,7 +16,7 @@ from videogen.device import pick_device
 from videogen.errors import OutOfMemoryError
 from videogen.generators import family_kwargs, wan_flow_shift
 from videogen.models import ModelCache, resolve
-from videogen.pipelines.common import resolve_params
+from videogen.pipelines.common import GenerationRequest, resolve_params
 from videogen.video_io import read_metadata
 
 TINY = dict(height=32, width=32, steps=2, seed=7, fps=8)
@@ -25,7 +25,7 @@ TINY = dict(height=32, width=32, steps=2, seed=7, fps=8)
 def _loaded(folder: Path, frames: int = 5):
     cache = ModelCache(pick_device("cpu"))
     spec = resolve(str(folder), "t2v")
-    params = resolve_params(spec, "a red ball moving", frames=frames, **TINY)
+    params = resolve_params(spec, GenerationRequest("a red ball moving", frames=frames, **TINY))
     return cache, spec, params, cache.generator(spec, None, params)
 
 
@@ -44,12 +44,12 @@ def test_text_encoder_on_the_cpu_gives_the_same_clip(tiny_model_dirs: dict[str, 
     """The plan's text_encoder_cpu path (encode_prompt on the CPU, embeddings to the device) matches."""
     for family in ("wan", "ltx"):
         cache, spec, params, generator = _loaded(tiny_model_dirs[family], frames=9)
-        direct, _ = generator.generate(params, None, lambda done, total: None)
+        direct, _ = generator.generate(params, None, lambda *args, **kwargs: None)
         generator.plan = replace(generator.plan, strategy="text_encoder_cpu")
         calls = []
         original = generator.pipe.encode_prompt
         generator.pipe.encode_prompt = lambda *a, **k: calls.append(k["device"]) or original(*a, **k)
-        via_cpu, _ = generator.generate(params, None, lambda done, total: None)
+        via_cpu, _ = generator.generate(params, None, lambda *args, **kwargs: None)
         assert torch.device("cpu") in calls
         assert np.abs(direct.astype(int) - via_cpu.astype(int)).max() <= 1, family
 
@@ -58,7 +58,7 @@ def test_family_settings() -> None:
     assert wan_flow_shift(480, 832) == 3.0 and wan_flow_shift(720, 1280) == 5.0 and wan_flow_shift(704, 1280) == 5.0
 
     ltx = Engine(device="cpu").resolve("ltx-video", "t2v")
-    ltx_params = resolve_params(ltx, "x", seed=1)
+    ltx_params = resolve_params(ltx, GenerationRequest("x", seed=1))
     plain_vae = SimpleNamespace(vae=SimpleNamespace(config=SimpleNamespace(timestep_conditioning=False)))
     aware_vae = SimpleNamespace(vae=SimpleNamespace(config=SimpleNamespace(timestep_conditioning=True)))
     assert family_kwargs(plain_vae, ltx, ltx_params) == {"frame_rate": 24}

@@ -1,7 +1,7 @@
 """videogen: text to video, image to video and action recognition, in a browser app and a CLI.
 
 The public API (``text_to_video``, ``image_to_video``, ``classify``, ``download``, ``list_models``,
-``Engine``) lives in :mod:`videogen.api`; it is imported on first attribute access so that
+``Engine``, ``GenerationRequest``) lives in :mod:`videogen.api`; it is imported on first attribute access so that
 ``import videogen`` stays cheap (no torch, no diffusers) until a model is actually needed.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = {"Engine", "text_to_video", "image_to_video", "classify", "download", "list_models", "ModelStatus"}
+_API = {"Engine", "GenerationRequest", "text_to_video", "image_to_video", "classify", "download", "list_models", "ModelStatus"}
 __all__ = sorted(_API | {"__version__"})
 
 

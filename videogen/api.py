@@ -5,6 +5,13 @@
 >>> result.path, result.timings
 >>> videogen.classify("clip.mp4").predictions[0]
 
+Generation settings are the fields of :class:`~videogen.pipelines.common.GenerationRequest` (the
+CLI's option names), given as keywords or as one request object; unset ones take the model's
+defaults:
+
+>>> request = videogen.GenerationRequest("a red circle moving left", model="shapes-t2v", frames=24)
+>>> videogen.text_to_video(request, output="clip.mp4")
+
 The module-level functions use one :class:`Engine` created on first use (device chosen then, models
 loaded on first request and kept). Create your own ``Engine(device="cpu")`` to control the device or
 to hold models separately.
@@ -23,9 +30,10 @@ from videogen.device import DevicePlan, pick_device
 from videogen.hub import ProgressFn
 from videogen.models import ModelCache, resolve, task_of
 from videogen.pipelines.action_recognition import ClassificationResult, run_classification
-from videogen.pipelines.common import VideoResult, resolve_params
-from videogen.pipelines.image_to_video import load_image, run_image_to_video, size_for_image
+from videogen.pipelines.common import GenerationRequest, VideoResult, resolve_params
+from videogen.pipelines.image_to_video import load_image, run_image_to_video
 from videogen.pipelines.text_to_video import run_text_to_video
+from videogen.pipelines.timeline import TimelineResult, longer_than_a_window, run_timeline
 from videogen.errors import InvalidInputError
 from videogen.memory import MemoryPlan
 from videogen.registry import MODELS, ModelSpec, Task
@@ -71,27 +79,23 @@ class Engine:
 
     def text_to_video(
         self,
-        prompt: str,
+        prompt: str | GenerationRequest,
         *,
-        model: str | None = None,
-        negative_prompt: str | None = None,
-        frames: int | None = None,
-        height: int | None = None,
-        width: int | None = None,
-        steps: int | None = None,
-        guidance: float | None = None,
-        seed: int | None = None,
-        fps: float | None = None,
         output: str | Path | None = None,
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
+        **settings: Any,
     ) -> VideoResult:
-        """Generate a clip from a prompt. Unset parameters take the model's defaults; seed None is random."""
-        spec = self.resolve(model, "t2v")
-        params = resolve_params(
-            spec, prompt, negative_prompt=negative_prompt, frames=frames, height=height, width=width,
-            steps=steps, guidance=guidance, seed=seed, fps=fps,
-        )
+        """Generate a clip from a prompt.
+
+        ``settings`` are :class:`GenerationRequest`'s fields (``model``, ``negative_prompt``,
+        ``frames``, ``height``, ``width``, ``steps``, ``guidance``, ``seed``, ``fps``); unset ones take
+        the model's defaults, and seed None is random. Instead of a prompt, a whole
+        :class:`GenerationRequest` may be given (keyword settings then replace its values).
+        """
+        request = GenerationRequest.of(prompt, settings)
+        spec = self.resolve(request.model, "t2v")
+        params = resolve_params(spec, request)
         return run_text_to_video(
             self.models, spec, params, output=output, output_dir=load_settings().output_dir,
             progress=progress, cancel=cancel,
@@ -100,30 +104,22 @@ class Engine:
     def image_to_video(
         self,
         image: Any,
-        prompt: str = "",
+        prompt: str | GenerationRequest = "",
         *,
-        model: str | None = None,
-        negative_prompt: str | None = None,
-        frames: int | None = None,
-        height: int | None = None,
-        width: int | None = None,
-        steps: int | None = None,
-        guidance: float | None = None,
-        seed: int | None = None,
-        fps: float | None = None,
         output: str | Path | None = None,
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
+        **settings: Any,
     ) -> VideoResult:
-        """Animate an image (path, PIL image or array). Without height/width the image's aspect is kept."""
-        spec = self.resolve(model, "i2v")
+        """Animate an image (path, PIL image or array); ``settings`` as for :meth:`text_to_video`.
+
+        Without height and width the clip follows the image: its aspect ratio at the model's default
+        pixel count; with one of them, the other follows the aspect ratio.
+        """
+        request = GenerationRequest.of(prompt, settings)
+        spec = self.resolve(request.model, "i2v")
         picture = load_image(image)
-        if height is None and width is None:
-            height, width = size_for_image(spec, picture.size)
-        params = resolve_params(
-            spec, prompt, negative_prompt=negative_prompt, frames=frames, height=height, width=width,
-            steps=steps, guidance=guidance, seed=seed, fps=fps,
-        )
+        params = resolve_params(spec, request, image_size=picture.size)
         return run_image_to_video(
             self.models, spec, picture, params, output=output, output_dir=load_settings().output_dir,
             progress=progress, cancel=cancel,
@@ -136,11 +132,45 @@ class Engine:
         model: str | None = None,
         top_k: int = 5,
         labels: str | list[str] | None = None,
+        timeline: bool = False,
+        window_s: float | None = None,
+        stride_s: float | None = None,
         progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
     ) -> ClassificationResult:
-        """The ``top_k`` most likely actions in a video; ``labels`` (X-CLIP only) replace the 400 Kinetics actions."""
+        """The ``top_k`` most likely actions in a video; ``labels`` (X-CLIP only) replace the 400 Kinetics actions.
+
+        With ``timeline``, a video longer than one window (``window_s``, default the model's clip
+        length) also gets ``result.timeline``: the actions window by window (see :meth:`timeline`).
+        """
         spec = self.resolve(model, "classify")
-        return run_classification(self.models, spec, video, top_k=top_k, labels=labels, progress=progress)
+        result = run_classification(self.models, spec, video, top_k=top_k, labels=labels, progress=progress)
+        if timeline and longer_than_a_window(spec, video, window_s):
+            result.timeline = run_timeline(
+                self.models, spec, video, window_s=window_s, stride_s=stride_s, top_k=top_k, labels=labels,
+                progress=progress, cancel=cancel,
+            )
+        return result
+
+    def timeline(
+        self,
+        video: str | Path,
+        *,
+        model: str | None = None,
+        window_s: float | None = None,
+        stride_s: float | None = None,
+        top_k: int = 5,
+        labels: str | list[str] | None = None,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> TimelineResult:
+        """The actions of a video window by window (``window_s`` long, every ``stride_s``), a summary and
+        the spans of windows that share their top action; the file is read once, in order."""
+        spec = self.resolve(model, "classify")
+        return run_timeline(
+            self.models, spec, video, window_s=window_s, stride_s=stride_s, top_k=top_k, labels=labels,
+            progress=progress, cancel=cancel,
+        )
 
     def list_models(self) -> list[ModelStatus]:
         return list_models()
@@ -209,12 +239,12 @@ def default_engine() -> Engine:
         return _default_engine
 
 
-def text_to_video(prompt: str, **kwargs: Any) -> VideoResult:
+def text_to_video(prompt: str | GenerationRequest, **kwargs: Any) -> VideoResult:
     """See :meth:`Engine.text_to_video`."""
     return default_engine().text_to_video(prompt, **kwargs)
 
 
-def image_to_video(image: Any, prompt: str = "", **kwargs: Any) -> VideoResult:
+def image_to_video(image: Any, prompt: str | GenerationRequest = "", **kwargs: Any) -> VideoResult:
     """See :meth:`Engine.image_to_video`."""
     return default_engine().image_to_video(image, prompt, **kwargs)
 

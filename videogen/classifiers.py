@@ -90,18 +90,27 @@ class TransformersClassifier:
     plan: DevicePlan
     num_frames: int
 
+    @property
+    def input_size(self) -> int:
+        """The shortest side the processor resizes frames to (reading frames smaller loses nothing)."""
+        return processor_short_side(self.processor)
+
     def classify(self, frames: np.ndarray, labels: list[str] | None) -> list[tuple[str, float]]:
+        return self.classify_batch([frames], labels)[0]
+
+    def classify_batch(self, clips: list[np.ndarray], labels: list[str] | None) -> list[list[tuple[str, float]]]:
+        """:meth:`classify` for several clips (each ``num_frames`` frames) in one forward pass."""
         import torch
 
-        videos = [list(frames)]  # one video: a list of (H, W, 3) uint8 frames
+        videos = [list(frames) for frames in clips]  # each video: a list of (H, W, 3) uint8 frames
         with torch.inference_mode():
             inputs = self.processor(videos, return_tensors="pt")
-            pixels = inputs["pixel_values"].to(self.plan.device, self.plan.dtype)  # (1, T, 3, H, W)
-            logits = self.model(pixel_values=pixels).logits[0]  # (num_classes,)
+            pixels = inputs["pixel_values"].to(self.plan.device, self.plan.dtype)  # (B, T, 3, H, W)
+            logits = self.model(pixel_values=pixels).logits  # (B, num_classes)
             id2label = self.model.config.id2label
             names = [id2label.get(i, str(i)) for i in range(logits.shape[-1])]
             probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()
-        return _ranked(names, probs)
+        return [_ranked(names, row) for row in probs]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -122,18 +131,27 @@ class XCLIPClassifier:
     _text: OrderedDict[tuple[str, ...], Any] = field(default_factory=OrderedDict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
+    @property
+    def input_size(self) -> int:
+        """The shortest side the processor resizes frames to (reading frames smaller loses nothing)."""
+        return processor_short_side(self.processor)
+
     def classify(self, frames: np.ndarray, labels: list[str] | None) -> list[tuple[str, float]]:
+        return self.classify_batch([frames], labels)[0]
+
+    def classify_batch(self, clips: list[np.ndarray], labels: list[str] | None) -> list[list[tuple[str, float]]]:
+        """:meth:`classify` for several clips (each ``num_frames`` frames) in one pass of the vision side."""
         import torch
 
         names = tuple(labels) if labels else self.default_labels
         with torch.inference_mode():
             text_embeds = self.text_features(names)  # (K, D)
-            inputs = self.processor(videos=[list(frames)], return_tensors="pt")
-            pixels = inputs["pixel_values"].to(self.plan.device, self.plan.dtype)  # (1, T, 3, H, W)
+            inputs = self.processor(videos=[list(frames) for frames in clips], return_tensors="pt")
+            pixels = inputs["pixel_values"].to(self.plan.device, self.plan.dtype)  # (B, T, 3, H, W)
             video_embeds, visual = xclip_video_features(self.model, pixels)
-            logits = xclip_logits(self.model, text_embeds, video_embeds, visual)[0]  # (K,)
+            logits = xclip_logits(self.model, text_embeds, video_embeds, visual)  # (B, K)
             probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()
-        return _ranked(list(names), probs)
+        return [_ranked(list(names), row) for row in probs]
 
     def text_features(self, labels: tuple[str, ...]) -> torch.Tensor:
         """Projected text embeddings (K, D) of the labels: computed on first use, then reused."""
@@ -206,6 +224,16 @@ def load_classifier(spec: ModelSpec, folder: Path, plan: DevicePlan) -> Transfor
         return XCLIPClassifier(spec, model, processor, plan, int(model.config.vision_config.num_frames))
     processor = transformers.AutoImageProcessor.from_pretrained(str(folder), local_files_only=True)
     return TransformersClassifier(spec, model, processor, plan, int(model.config.num_frames))
+
+
+def processor_short_side(processor: Any, default: int = 224) -> int:
+    """The shortest side a transformers video processor resizes frames to (``size.shortest_edge``,
+    else the smaller of ``size.height``/``size.width``); ``default`` when it says neither."""
+    image = getattr(processor, "image_processor", None) or processor  # XCLIPProcessor wraps one
+    size = getattr(image, "size", None)
+    read = size.get if isinstance(size, dict) else (lambda key: getattr(size, key, None))
+    side = read("shortest_edge") or min((v for v in (read("height"), read("width")) if v), default=None)
+    return int(side) if side else default
 
 
 def _ranked(names: list[str], probs: np.ndarray) -> list[tuple[str, float]]:

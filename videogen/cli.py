@@ -35,8 +35,8 @@ def _common() -> argparse.ArgumentParser:
 def _generation_options(parser: argparse.ArgumentParser, out_help: str) -> None:
     parser.add_argument("--model", help="registry id, Hub repo id (org/name[@revision]) or local folder")
     parser.add_argument("--frames", type=int, help="number of frames (model default if unset)")
-    parser.add_argument("--height", type=int)
-    parser.add_argument("--width", type=int)
+    parser.add_argument("--height", type=int, help="pixels (model default if unset; i2v: unset follows the image)")
+    parser.add_argument("--width", type=int, help="pixels (as --height)")
     parser.add_argument("--steps", type=int, help="denoising steps")
     parser.add_argument("--guidance", type=float, help="classifier-free guidance scale")
     parser.add_argument("--negative-prompt", default=None)
@@ -48,7 +48,8 @@ def _generation_options(parser: argparse.ArgumentParser, out_help: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
-    parser = argparse.ArgumentParser(prog="python -m videogen", description="Text to video, image to video and action recognition.", parents=[common])
+    prog = "videogen" if Path(sys.argv[0]).name == "videogen" else "python -m videogen"  # the console script, or -m
+    parser = argparse.ArgumentParser(prog=prog, description="Text to video, image to video and action recognition.", parents=[common])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     models = sub.add_parser("models", parents=[common], help="list the models and whether each is downloaded (no network)")
@@ -68,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--model", help="registry id, Hub repo id or local folder")
     classify.add_argument("--top-k", type=int, default=5)
     classify.add_argument("--labels", help='X-CLIP only: your own comma-separated labels, "a,b,c" (default: the 400 Kinetics actions)')
+    classify.add_argument("--timeline", action="store_true",
+                          help='also the actions window by window, for videos longer than one window ("timeline" in --json; null for shorter ones)')
+    classify.add_argument("--window", type=float, metavar="S", help="timeline window, seconds (default: the model's clip length)")
+    classify.add_argument("--stride", type=float, metavar="S", help="timeline: seconds between window starts (default: the window)")
     classify.add_argument("--json", action="store_true")
 
     download = sub.add_parser("download", parents=[common], help="fetch a model ahead of time")
@@ -139,11 +144,11 @@ def _outputs(prompts: list[str], output: str) -> list[Path]:
     return [out / f"{i:03d}-{_slug(p)}.mp4" for i, p in enumerate(prompts, 1)]
 
 
-def _generation_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    return dict(
-        model=args.model, negative_prompt=args.negative_prompt, frames=args.frames, height=args.height,
-        width=args.width, steps=args.steps, guidance=args.guidance, seed=args.seed, fps=args.fps,
-    )
+def _generation_request(args: argparse.Namespace, prompt: str) -> Any:
+    """The options of t2v/i2v (named as GenerationRequest's fields) as one request."""
+    from videogen.pipelines.common import SETTINGS, GenerationRequest
+
+    return GenerationRequest(prompt=prompt, **{name: getattr(args, name) for name in SETTINGS})
 
 
 def _print_video(result: Any) -> None:
@@ -157,6 +162,20 @@ def _print_warnings(result: Any) -> None:
     """An item's warnings (e.g. input outside a shapes model's world) on stderr, in every output mode."""
     for warning in getattr(result, "warnings", None) or []:
         print(f"warning: {warning}", file=sys.stderr)
+
+
+def _print_timeline(timeline: Any) -> None:
+    """The spans of a timeline (windows sharing their top action), then its summary."""
+    print(f"  timeline: {timeline.stats['windows']} windows of {timeline.window_s:g} s every {timeline.stride_s:g} s")
+    for span in timeline.spans:
+        print(f"    {_clock(span['start_s'])}-{_clock(span['end_s'])}  {span['label']}")
+    summary = timeline.summary
+    print(f"  summary: {summary['label']} ({summary['score']:.2%} mean over the windows)")
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}:{rest:04.1f}"
 
 
 def _print_plan(plan: Any) -> None:
@@ -216,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "t2v":
             results = []
             for prompt, path in zip(args.prompts, _outputs(args.prompts, args.output)):
-                result = engine.text_to_video(prompt, output=path, progress=progress, **_generation_kwargs(args))
+                result = engine.text_to_video(_generation_request(args, prompt), output=path, progress=progress)
                 progress.close()
                 _print_warnings(result)
                 results.append(result)
@@ -225,7 +244,7 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
         elif args.command == "i2v":
-            result = engine.image_to_video(args.image, args.prompt, output=args.output, progress=progress, **_generation_kwargs(args))
+            result = engine.image_to_video(args.image, _generation_request(args, args.prompt), output=args.output, progress=progress)
             progress.close()
             _print_warnings(result)
             if args.json:
@@ -235,7 +254,8 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "classify":
             outputs = []
             for video in args.videos:
-                result = engine.classify(video, model=args.model, top_k=args.top_k, labels=args.labels, progress=progress)
+                result = engine.classify(video, model=args.model, top_k=args.top_k, labels=args.labels, timeline=args.timeline,
+                                         window_s=args.window, stride_s=args.stride, progress=progress)
                 progress.close()
                 _print_warnings(result)
                 outputs.append(result)
@@ -243,8 +263,14 @@ def run(args: argparse.Namespace) -> int:
                     print(video)
                     for p in result.predictions:
                         print(f"  {p['score']:7.2%}  {p['label']}")
+                    if result.timeline is not None:
+                        _print_timeline(result.timeline)
             if args.json:
-                print(json.dumps([r.to_json() for r in outputs], ensure_ascii=False, indent=2))
+                items = [r.to_json() for r in outputs]
+                if args.timeline:
+                    for item in items:
+                        item.setdefault("timeline", None)  # a video no longer than one window
+                print(json.dumps(items, ensure_ascii=False, indent=2))
         return 0
     finally:
         progress.close()

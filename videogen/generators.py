@@ -11,7 +11,8 @@ embeddings travel to the GPU.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from videogen import hub
 from videogen.device import release_memory
 from videogen.errors import OutOfMemoryError
 from videogen.memory import TEXT_TOKENS, MemoryPlan
+from videogen.previews import LatentPreview, video_latents
 from videogen.registry import ModelSpec
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ ENCODE_OUTPUTS = {
     "ltx": ("prompt_embeds", "prompt_attention_mask", "negative_prompt_embeds", "negative_prompt_attention_mask"),
 }
 WAN_FLOW_SHIFT = {"480p": 3.0, "720p": 5.0}  # WanPipeline docstring: "5.0 for 720P, 3.0 for 480P"
+PREVIEWS_PER_RUN = 8  # a preview every steps/8 denoising steps...
+PREVIEW_AFTER_S = 2.0  # ...once the run has taken this long (quick runs need none)
 LTX_DECODE = {"decode_timestep": 0.05, "decode_noise_scale": 0.025}  # LTX docs, timestep-aware VAEs (0.9.1+)
 
 
@@ -63,14 +67,25 @@ class DiffusersGenerator:
     pipe: Any
     device: str
     plan: MemoryPlan | None  # None: shares another generator's placed components (``from_pipe``)
+    _preview: LatentPreview | bool | None = field(default=None, repr=False)  # fitted on first use; False: none
 
     def generate(self, params: Any, image: Any | None, on_step: Any) -> tuple[np.ndarray, str | None]:
         import torch
 
         from videogen.pipelines.common import to_uint8
 
+        every = max(1, params.steps // PREVIEWS_PER_RUN)
+        started = time.monotonic()
+
         def callback(pipe: Any, step: int, timestep: Any, tensors: dict) -> dict:
-            on_step(step + 1, params.steps)
+            done = step + 1
+            slow = time.monotonic() - started > PREVIEW_AFTER_S  # fast runs need no preview
+            if slow and done % every == 0 and done < params.steps and "latents" in tensors:
+                on_step(done, params.steps, preview=self.preview(tensors["latents"], params))
+            else:
+                on_step(done, params.steps)
+            if done == params.steps:  # the pipeline decodes next
+                on_step(0, 1, stage="decode")
             return tensors
 
         # 1. The request, in the pipeline's own terms, plus the family's recommended settings.
@@ -103,6 +118,19 @@ class DiffusersGenerator:
                 "Try fewer frames or a smaller size, or close other GPU programs."
             ) from exc
         return to_uint8(np.asarray(video)), None
+
+    def preview(self, latents: Any, params: Any) -> np.ndarray | None:
+        """The current latents as an RGB strip (None if this model's VAE cannot fit a projection)."""
+        if self._preview is None:
+            try:
+                self._preview = LatentPreview.fit(self.pipe, self.spec.family)
+            except (RuntimeError, ValueError, AttributeError, NotImplementedError) as exc:
+                logger.info("No previews for %s: %s", self.spec.id, exc)
+                self._preview = False
+        if self._preview is False:
+            return None
+        video = video_latents(self.pipe, self.spec.family, latents, params.frames, params.height, params.width)
+        return self._preview.image(video)
 
     def _encode_on_cpu(self, params: Any, max_tokens: int | None) -> dict[str, Any]:
         """Run ``encode_prompt`` on the CPU copy of the text encoder; move the results to the GPU."""

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from videogen.config import load_settings
 from videogen.errors import (
@@ -55,6 +56,7 @@ class Progress:
     total: float | None = None
     unit: str = ""  # "B" for bytes, "step", "frame"
     message: str = ""
+    preview: Any = None  # an RGB image (H, W, 3) uint8 of the clip so far, now and then while denoising
 
     @property
     def fraction(self) -> float | None:

@@ -125,9 +125,13 @@ class VideoGenerator(Protocol):
 class VideoClassifier(Protocol):
     spec: ModelSpec
     num_frames: int
+    input_size: int  # the shortest side frames are resized to
 
     def classify(self, frames: np.ndarray, labels: list[str] | None) -> list[tuple[str, float]]:
         """All labels with probabilities, best first."""
+
+    def classify_batch(self, clips: list[np.ndarray], labels: list[str] | None) -> list[list[tuple[str, float]]]:
+        """:meth:`classify` for several clips of ``num_frames`` frames each, in one forward pass."""
 
 
 class ModelCache:

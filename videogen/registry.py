@@ -20,7 +20,17 @@ from videogen.errors import ModelNotFoundError, UnsupportedModelError
 Task = Literal["t2v", "i2v", "classify"]
 TASKS: tuple[Task, ...] = ("t2v", "i2v", "classify")
 TASK_NAMES = {"t2v": "text to video", "i2v": "image to video", "classify": "action recognition"}
-WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"  # the small models shipped with the app
+
+
+def _weights_dir() -> Path:
+    """The small models shipped with the app: weights/ next to the package in a checkout, or
+    videogen/weights/ inside it once installed (``pip install .``, see pyproject.toml)."""
+    package = Path(__file__).resolve().parent
+    installed = package / "weights"
+    return installed if installed.is_dir() else package.parent / "weights"
+
+
+WEIGHTS_DIR = _weights_dir()
 
 
 @dataclass(frozen=True)
@@ -154,6 +164,12 @@ class ModelSpec:
     @property
     def non_commercial(self) -> bool:
         return "nc" in self.license.lower().split("-")
+
+    @property
+    def public_id(self) -> str:
+        """The name to record in files that leave this machine: the registry or Hub id, or a
+        folder's name (never its path)."""
+        return Path(self.repo_id).name if self.local and self.id == self.repo_id else self.id
 
 
 # Component sizes, counted on the published configs (videogen/published/*.json). For Wan 2.1 1.3B the

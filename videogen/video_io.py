@@ -6,6 +6,9 @@ indices) make variable-frame-rate phone videos sample evenly. Rotation metadata 
 pixels (PyAV reports it but does not rotate). Corrupt, audio-only and frameless files raise
 :class:`~videogen.errors.InvalidVideoError`.
 
+:func:`iter_frames_at` is the other way, for many targets (a timeline of a long video): one pass in
+order through the file, converting only the frames on screen at the targets, at a reduced size.
+
 Writing (:func:`write_video`) produces what every browser plays: H.264 in MP4, yuv420p, even
 dimensions, ``+faststart`` (index first, so playback starts before the download ends), at the
 requested fps, with the generation parameters as JSON in the MP4 ``comment`` tag.
@@ -15,6 +18,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import threading
+from collections.abc import Callable
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -27,6 +34,7 @@ from videogen.errors import InvalidInputError, InvalidVideoError
 logger = logging.getLogger(__name__)
 
 METADATA_KEY = "comment"  # a tag the MP4 muxer always writes
+SEEK_GAP_S = 1.0  # iter_frames_at seeks over gaps between targets longer than this (and than a GOP)
 
 
 @dataclass(frozen=True)
@@ -100,8 +108,7 @@ def read_frames(path: str | Path, num_frames: int) -> SampledFrames:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         info = _info(container, stream)
-        start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
-        duration = max(info.duration, _end_time(container, stream) - start)
+        start, duration = _span(container, stream, info)
         targets = [start + (i + 0.5) * duration / num_frames for i in range(num_frames)] if duration > 0 else []
 
         frames: list[np.ndarray] = []
@@ -132,6 +139,29 @@ def read_frames(path: str | Path, num_frames: int) -> SampledFrames:
         frames = [_rotate(f, rotation) for f in frames]
         info = VideoInfo(frames[0].shape[1], frames[0].shape[0], info.fps, info.duration, info.frame_count, info.codec, int(rotation))
     return SampledFrames(np.stack(frames[:num_frames]), times[:num_frames], info)
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """The video's size, frame rate and duration, without decoding more than its last GOP.
+
+    ``duration`` runs from the first frame to the end of the last one (as :func:`read_frames` and
+    :func:`iter_frames_at` measure time), which corrects headers that misstate it.
+    """
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        info = _info(container, stream)
+        _, duration = _span(container, stream, info)
+    return VideoInfo(info.width, info.height, info.fps, duration, info.frame_count, info.codec, info.rotation)
+
+
+def _start_time(stream: Any) -> float:
+    return float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+
+
+def _span(container: Any, stream: Any, info: VideoInfo) -> tuple[float, float]:
+    """(time of the first frame, duration) in seconds; leaves the container at its end."""
+    start = _start_time(stream)
+    return start, max(info.duration, _end_time(container, stream) - start)
 
 
 def _end_time(container: Any, stream: Any) -> float:
@@ -185,14 +215,118 @@ def _decode_at(container: Any, stream: Any, targets: list[float]) -> tuple[list[
     return frames, times, rotation
 
 
+@dataclass
+class DecodeStats:
+    """What one pass of :func:`iter_frames_at` cost."""
+
+    decoded: int = 0  # frames the decoder produced (each frame of the file at most once, unless a seek went back)
+    converted: int = 0  # frames converted to RGB (at the reduced size)
+    seeks: int = 0  # jumps forward over gaps between targets
+
+
+def iter_frames_at(
+    path: str | Path, targets: Sequence[float], *, short_side: int | None = None, stats: DecodeStats | None = None,
+) -> Iterator[tuple[int, np.ndarray, float]]:
+    """One in-order pass over the file: ``(i, frame, time)`` for each target time, in order.
+
+    ``targets`` are seconds from the first frame, ascending; the frame for each is the one on screen
+    then (the last frame starting at or before it), as :func:`read_frames` picks. Only those frames
+    are converted to RGB, with the shortest side reduced to ``short_side`` (never enlarged), so a
+    long video costs its decoding, not full-size copies of its frames. Frames come back rotated as a
+    player shows them; consecutive targets on the same frame share one array.
+
+    The decoder runs straight on through the file; it seeks forward only over a gap between targets
+    longer than :data:`SEEK_GAP_S` and 1.5 times the longest key-frame interval seen so far, so that
+    the seek lands past what was already decoded (a seek that lands earlier teaches a longer
+    interval). Targets after the last frame get the last frame.
+    """
+    import av
+
+    if any(b < a for a, b in zip(targets, targets[1:])):
+        raise InvalidInputError("targets must be in ascending order")
+    if short_side is not None and short_side < 1:
+        raise InvalidInputError(f"short_side must be at least 1 pixel, got {short_side}")
+    stats = stats if stats is not None else DecodeStats()
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        start = _start_time(stream)
+        decoder = container.decode(stream)
+        gop = 0.0  # the longest key-frame interval seen, seconds
+        key = None  # time of the last key frame decoded since the last seek
+        position = start  # time of the last decoded frame (the decoder starts at the start)
+        shown = ahead = None  # the frame on screen at the current target; the first one after it
+        last: tuple[Any, np.ndarray] | None = None  # the last frame converted, and its array
+        reformatter = av.video.reformatter.VideoReformatter()  # one scaler for the pass, not one per frame
+        try:
+            for i, target in enumerate(targets):
+                absolute = start + target
+                before = None  # after a seek: where the decoder was
+                if absolute - position > max(SEEK_GAP_S, 1.5 * gop):
+                    container.seek(int(max(absolute - 0.001, 0) / stream.time_base), stream=stream, backward=True,
+                                   any_frame=False)
+                    decoder, shown, ahead, key, before = container.decode(stream), None, None, None, position
+                    stats.seeks += 1
+                while True:
+                    if ahead is not None:
+                        frame, ahead = ahead, None
+                    else:
+                        frame = next(decoder, None)
+                        stats.decoded += frame is not None
+                    if frame is None:  # end of stream: the last frame stays on screen
+                        break
+                    if frame.time is None:
+                        continue
+                    position = float(frame.time)
+                    if before is not None:  # the first frame after a seek: the key frame it landed on
+                        if position < before - 1e-6:  # landed before where it was: the GOP is longer than that
+                            gop = max(gop, absolute - position)
+                            logger.debug("%s: a seek went back to %.2f s; GOP now %.2f s", path, position, gop)
+                        before = None
+                    if frame.key_frame:
+                        if key is not None and position > key:
+                            gop = max(gop, position - key)
+                        key = position
+                    if position <= absolute + 1e-6:
+                        shown = frame
+                    else:
+                        ahead = frame
+                        break
+                chosen = shown if shown is not None else ahead
+                if chosen is None and last is None:
+                    raise InvalidVideoError(f"{Path(path).name} has a video stream but no decodable frames.")
+                if chosen is None:  # a seek past the end: the last frame stays on screen
+                    chosen = last[0]
+                elif last is None or last[0] is not chosen:
+                    last = (chosen, _reduced(chosen, short_side, reformatter))
+                    stats.converted += 1
+                yield i, last[1], float(chosen.time) - start
+        except av.error.FFmpegError as exc:
+            raise InvalidVideoError(f"{Path(path).name} could not be decoded ({exc}); the file may be corrupt.") from exc
+
+
+def _reduced(frame: Any, short_side: int | None, reformatter: Any) -> np.ndarray:
+    """A decoded frame as (H, W, 3) uint8 RGB, its shortest side at most ``short_side``, rotated for display."""
+    width, height = frame.width, frame.height
+    scale = short_side / min(width, height) if short_side and min(width, height) > short_side else 1.0
+    size = (max(1, round(width * scale)), max(1, round(height * scale))) if scale < 1.0 else (width, height)
+    image = reformatter.reformat(frame, width=size[0], height=size[1], format="rgb24", interpolation="AREA").to_ndarray()
+    rotation = float(getattr(frame, "rotation", 0) or 0)
+    return _rotate(image, rotation) if rotation else image
+
+
 def write_video(
     frames: np.ndarray,
     path: str | Path,
     fps: float,
     metadata: dict[str, Any] | None = None,
     crf: int = 18,
+    on_frame: Callable[[int, int], None] | None = None,
 ) -> Path:
-    """Encode (T, H, W, 3) uint8 RGB frames as a browser-playable H.264 MP4."""
+    """Encode (T, H, W, 3) uint8 RGB frames as a browser-playable H.264 MP4.
+
+    ``on_frame(index, total)`` is called before each frame is encoded (progress; it may raise to stop).
+    """
     import av
 
     frames = np.asarray(frames)
@@ -208,18 +342,26 @@ def write_video(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     rate = Fraction(fps).limit_denominator(1001)
-    with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
-        if metadata:
-            container.metadata[METADATA_KEY] = json.dumps(metadata, ensure_ascii=False, sort_keys=True)
-        stream = container.add_stream("libx264", rate=rate)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"crf": str(crf), "preset": "medium"}
-        for image in frames:
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-            for packet in stream.encode(frame):
+    # written under a temporary name and renamed when complete: no half-written file is ever seen
+    partial = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.part.mp4")
+    try:
+        with av.open(str(partial), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
+            if metadata:
+                container.metadata[METADATA_KEY] = json.dumps(metadata, ensure_ascii=False, sort_keys=True)
+            stream = container.add_stream("libx264", rate=rate)
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            stream.options = {"crf": str(crf), "preset": "medium"}
+            for index, image in enumerate(frames):
+                if on_frame is not None:
+                    on_frame(index, len(frames))  # may raise (Cancel): the partial file is removed
+                frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+            for packet in stream.encode():
                 container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path
 
 

@@ -254,6 +254,11 @@ class EmbeddedActionClassifier:
         return int(self.model.config.num_frames)
 
     @property
+    def input_size(self) -> int:
+        """Frames are resized to ``image_size`` squared: reading them smaller loses nothing."""
+        return int(self.model.config.image_size)
+
+    @property
     def labels(self) -> list[str]:
         return list(self.model.config.labels)
 
@@ -262,15 +267,18 @@ class EmbeddedActionClassifier:
 
         ``labels`` is ignored: the model is not zero-shot, it always scores its own nine motions.
         """
+        return self.classify_batch([frames], labels)[0]
+
+    def classify_batch(self, clips: list[np.ndarray], labels: list[str] | None = None) -> list[list[tuple[str, float]]]:
+        """:meth:`classify` for several clips in one forward pass (a timeline's windows)."""
         if labels:
             logger.debug("%s is not zero-shot; ignoring the %d labels given", getattr(self.spec, "id", "?"), len(labels))
-        pixels = preprocess(frames, self.model.config).to(self.device)  # (1, 3, T, S, S)
+        pixels = torch.cat([preprocess(frames, self.model.config) for frames in clips]).to(self.device)  # (B, 3, T, S, S)
         with torch.inference_mode():
-            logits = self.model(pixel_values=pixels).logits[0]  # (num_labels,)
+            logits = self.model(pixel_values=pixels).logits  # (B, num_labels)
             probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()
         names = self.labels
-        order = np.argsort(-probs, kind="stable")
-        return [(names[i], float(probs[i])) for i in order]
+        return [[(names[i], float(row[i])) for i in np.argsort(-row, kind="stable")] for row in probs]
 
 
 def load_classifier(spec: Any, folder: Path, plan: Any) -> EmbeddedActionClassifier:

@@ -34,6 +34,7 @@ asked to rotate gets a 60 degree notch, cut in the background colour, from frame
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -316,8 +317,12 @@ class ShapesImageToVideo:
         ).float()  # (T, 4)
 
     @torch.inference_mode()
-    def animate(self, image: np.ndarray, motion: str, speed: str | None, num_frames: int) -> np.ndarray:
-        """(H, W, 3) uint8 image -> (num_frames, H, W, 3) uint8 clip whose frame 0 is the image."""
+    def animate(
+        self, image: np.ndarray, motion: str, speed: str | None, num_frames: int,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
+        """(H, W, 3) uint8 image -> (num_frames, H, W, 3) uint8 clip whose frame 0 is the image,
+        warped in frame batches; ``on_batch(done, total)`` after each (progress; it may raise to stop)."""
         if motion not in vocab.MOTIONS or (speed is not None and speed not in vocab.SPEEDS):
             raise InvalidInputError(
                 f"motion must be one of {list(vocab.MOTIONS)} and speed one of {[None, *vocab.SPEEDS]}, "
@@ -339,12 +344,17 @@ class ShapesImageToVideo:
         frames = np.empty((num_frames, height, width, 3), np.uint8)
         frames[0] = image
         chunk = max(1, CHUNK_PIXELS // (height * width))
-        for start in range(1, num_frames, chunk):
+        batches = max(1, -(-(num_frames - 1) // chunk))
+        for index, start in enumerate(range(1, num_frames, chunk)):
             stop = min(start + chunk, num_frames)
             n = stop - start
             source = layers[-1].to(self.device).expand(n, -1, -1, -1)  # (n, 4, H, W)
             rgb, _ = warp_layers(source, backdrop.expand(n, -1, -1, -1), transforms[start:stop], pivot.expand(n, -1))
             frames[start:stop] = (rgb.clamp(0, 1) * 255.0).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+            if on_batch is not None:
+                on_batch(index + 1, batches)
+        if on_batch is not None and num_frames == 1:
+            on_batch(1, 1)
         return frames
 
     def generate(self, params: Any, image: Any | None, on_step: Any) -> tuple[np.ndarray, str]:
@@ -357,8 +367,7 @@ class ShapesImageToVideo:
             logger.debug("resizing the image from %s to %dx%d", pixels.shape[:2], params.width, params.height)
             pixels = cv2.resize(pixels, (params.width, params.height), interpolation=cv2.INTER_AREA)
         parsed = parse_prompt(params.prompt)
-        frames = self.animate(pixels, parsed.spec.motion, parsed.spec.speed, params.frames)
-        on_step(1, 1)
+        frames = self.animate(pixels, parsed.spec.motion, parsed.spec.speed, params.frames, on_step)
         return frames, understood_line(parsed)
 
 

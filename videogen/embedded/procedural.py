@@ -38,7 +38,6 @@ class ProceduralGenerator:
             raise UnsupportedModelError(f"{self.spec.id} draws from text only; it does not animate images.")
         frames, parsed = render_prompt(
             params.prompt, num_frames=params.frames, height=params.height, width=params.width, fps=params.fps,
-            seed=params.seed, randomize=self.randomize,
+            seed=params.seed, randomize=self.randomize, on_frame=on_step,
         )
-        on_step(1, 1)
         return frames, understood_summary(parsed)

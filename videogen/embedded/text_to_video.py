@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,9 @@ def place_square(coverage: torch.Tensor, height: int, width: int) -> np.ndarray:
     return out
 
 
+CHUNK_PIXELS = 1 << 22  # frames x height x width drawn per batch: bounds memory, and Cancel is seen between batches
+
+
 @dataclass
 class ShapesTextToVideo:
     """The shipped model behind :class:`videogen.models.VideoGenerator`'s interface."""
@@ -164,23 +168,34 @@ class ShapesTextToVideo:
     device: str = "cpu"
 
     @torch.inference_mode()
-    def draw(self, spec: SceneSpec, num_frames: int, height: int, width: int) -> np.ndarray:
-        """The clip of a parsed scene: uint8 (num_frames, height, width, 3)."""
+    def draw(
+        self, spec: SceneSpec, num_frames: int, height: int, width: int,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
+        """The clip of a parsed scene: uint8 (num_frames, height, width, 3), drawn in frame batches;
+        ``on_batch(done, total)`` after each (progress; it may raise to stop)."""
         check_dims(num_frames, height, width)
         ids = torch.tensor(scene_ids(spec, self.decoder.config), device=self.device)  # (4,)
-        shape, motion, size, speed = (ids[i].expand(num_frames) for i in range(4))  # each (T,)
         tau = torch.as_tensor(frame_times(num_frames), dtype=torch.float32, device=self.device)  # (T,)
-        coverage = torch.sigmoid(self.decoder(shape, motion, size, speed, tau).float())  # (T, 2, S, S)
-        placed = place_square(coverage, height, width)  # (T, H, W, 2)
-        return composite(placed, vocab.COLORS[spec.color], vocab.BACKGROUNDS[spec.background])
+        frames = np.empty((num_frames, height, width, 3), np.uint8)
+        batch = max(1, CHUNK_PIXELS // (height * width))
+        batches = -(-num_frames // batch)
+        for index, start in enumerate(range(0, num_frames, batch)):
+            stop = min(start + batch, num_frames)
+            shape, motion, size, speed = (ids[i].expand(stop - start) for i in range(4))  # each (n,)
+            coverage = torch.sigmoid(self.decoder(shape, motion, size, speed, tau[start:stop]).float())  # (n, 2, S, S)
+            placed = place_square(coverage, height, width)  # (n, H, W, 2)
+            frames[start:stop] = composite(placed, vocab.COLORS[spec.color], vocab.BACKGROUNDS[spec.background])
+            if on_batch is not None:
+                on_batch(index + 1, batches)
+        return frames
 
     def generate(self, params: Any, image: Any | None, on_step: Any) -> tuple[np.ndarray, str | None]:
         """``params``: :class:`videogen.pipelines.common.GenerationParams`. Returns (frames, understood)."""
         if image is not None:
             raise UnsupportedModelError(f"{self.spec.id} draws from text only; use shapes-i2v to animate an image.")
         parsed = parse_prompt(params.prompt)
-        frames = self.draw(parsed.spec, params.frames, params.height, params.width)
-        on_step(1, 1)
+        frames = self.draw(parsed.spec, params.frames, params.height, params.width, on_step)
         return frames, understood_summary(parsed)
 
 

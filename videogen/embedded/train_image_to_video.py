@@ -58,6 +58,7 @@ from videogen.embedded.image_to_video import (
 )
 from videogen.embedded.schedule import learning_rate
 from videogen.evaluate import psnr
+from videogen.registry import WEIGHTS_DIR
 from videogen.shapes import (
     MOTIONS,
     RenderParams,
@@ -73,7 +74,6 @@ from videogen.shapes import (
 logger = logging.getLogger("videogen.embedded.train_image_to_video")
 
 TRAIN_STREAM, VAL_STREAM, ANYWHERE_STREAM, TIMING_STREAM, INIT_STREAM = 0, 1, 2, 3, 4
-WEIGHTS = Path(__file__).resolve().parents[2] / "weights"
 
 
 @dataclass
@@ -299,7 +299,7 @@ def generate_seconds(generator: ShapesImageToVideo, cfg: TrainConfig, size: int)
 
 def _classifier() -> Any | None:
     """The shipped shapes-action classifier, a second judge of the generated motions, if trained."""
-    folder = WEIGHTS / "shapes-action"
+    folder = WEIGHTS_DIR / "shapes-action"
     if not (folder / "model.safetensors").is_file():
         return None
     from videogen.embedded.action import load_classifier

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,6 +15,9 @@ from videogen.models import ModelCache
 from videogen.registry import ModelSpec
 from videogen.shapes.world import video_warnings
 from videogen.video_io import read_frames
+
+if TYPE_CHECKING:
+    from videogen.pipelines.timeline import TimelineResult
 
 
 @dataclass
@@ -27,12 +30,16 @@ class ClassificationResult:
     timings: dict[str, float] = field(default_factory=dict)
     frames: np.ndarray | None = field(default=None, repr=False)
     warnings: list[str] = field(default_factory=list)  # e.g. real footage given to a shapes-world model
+    timeline: TimelineResult | None = field(default=None, repr=False)  # per window, for a video longer than one
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "video": self.video, "model": self.model, "predictions": self.predictions, "timings": self.timings,
             "warnings": self.warnings,
         }
+        if self.timeline is not None:
+            data["timeline"] = self.timeline.to_json()
+        return data
 
 
 def parse_labels(labels: str | list[str] | None) -> list[str] | None:

@@ -6,7 +6,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,48 @@ from videogen.registry import TASK_NAMES, ModelSpec
 MAX_SEED = 2**32 - 1
 
 
+MIN_SIDE = 16  # the smallest height or width any generator is asked for (or its size step, if larger)
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """What a caller asks for: the one parameters object that the app, the HTTP API, the CLI and
+    the Python API hand down to the pipeline. The names are the CLI's options.
+
+    ``None`` means the model's default, filled in by :func:`resolve_params` (the only place that
+    reads a model's defaults); ``seed`` None or negative draws a random seed. ``height``/``width``
+    None or 0 mean the model's default size, or for image to video: follow the image.
+    """
+
+    prompt: str = ""
+    model: str | None = None
+    negative_prompt: str | None = None
+    frames: int | None = None
+    height: int | None = None
+    width: int | None = None
+    steps: int | None = None
+    guidance: float | None = None
+    seed: int | None = None
+    fps: float | None = None
+
+    @classmethod
+    def of(cls, prompt: str | GenerationRequest, settings: dict[str, Any]) -> GenerationRequest:
+        """A prompt plus keyword settings (the Python API's form), or a request with settings replaced."""
+        unknown = sorted(set(settings) - set(SETTINGS))
+        if unknown:
+            raise TypeError(f"unknown generation setting(s) {', '.join(unknown)}; the settings are: {', '.join(SETTINGS)}")
+        if isinstance(prompt, GenerationRequest):
+            return replace(prompt, **settings)
+        return cls(prompt=prompt, **settings)
+
+
+SETTINGS = tuple(f.name for f in fields(GenerationRequest) if f.name != "prompt")  # model, negative_prompt, ...
+
+
 @dataclass(frozen=True)
 class GenerationParams:
-    """Everything that decides a generated clip (besides the model and the input image)."""
+    """Everything that decides a generated clip (besides the model and the input image): a
+    :class:`GenerationRequest` with every value filled in."""
 
     prompt: str
     negative_prompt: str
@@ -46,6 +85,9 @@ class VideoResult:
     fps: float
     seed: int
     model: str
+    negative_prompt: str = ""
+    steps: int = 0
+    guidance: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     understood: str | None = None  # what a prompt-parsing model made of the prompt
     warnings: list[str] = field(default_factory=list)  # e.g. a prompt outside a shapes model's world
@@ -56,35 +98,94 @@ class VideoResult:
             del data["understood"]
         return data
 
+    def settings(self) -> GenerationRequest:
+        """Every setting this clip was made with: asking for it again makes the same clip."""
+        return GenerationRequest(
+            prompt=self.prompt, model=self.model, negative_prompt=self.negative_prompt, frames=self.frames,
+            height=self.height, width=self.width, steps=self.steps, guidance=self.guidance, seed=self.seed,
+            fps=self.fps,
+        )
+
 
 def resolve_params(
-    spec: ModelSpec,
-    prompt: str,
-    *,
-    negative_prompt: str | None = None,
-    frames: int | None = None,
-    height: int | None = None,
-    width: int | None = None,
-    steps: int | None = None,
-    guidance: float | None = None,
-    seed: int | None = None,
-    fps: float | None = None,
+    spec: ModelSpec, request: GenerationRequest | str, *, image_size: tuple[int, int] | None = None, **settings: Any,
 ) -> GenerationParams:
-    """Fill unset parameters from the model's defaults; a missing or negative seed is drawn at random."""
+    """Fill a request's unset values from the model's defaults: the one place that reads them.
+
+    ``request`` may also be a prompt with keyword settings (``resolve_params(spec, "a ball", frames=9)``).
+    A missing or negative seed is drawn at random. With ``image_size`` (the input image's width and
+    height, for image to video), an unset height and width follow the image (:func:`size_for_image`).
+    Whole-number settings given as floats (16.0, from JSON) are taken as integers; ranges and the
+    model's grid are checked by :func:`check_inputs`.
+    """
+    request = GenerationRequest.of(request, settings)
     d = spec.defaults
+    seed = _whole("seed", request.seed)
     if seed is None or seed < 0:
         seed = random.SystemRandom().randint(0, MAX_SEED)
+    height, width = _whole("height", request.height) or None, _whole("width", request.width) or None
+    if image_size is not None and (height is None or width is None):
+        height, width = size_for_image(spec, image_size, height=height, width=width)
     return GenerationParams(
-        prompt=prompt if prompt is not None else "",
-        negative_prompt=negative_prompt or "",
-        frames=int(frames if frames is not None else d.frames),
-        height=int(height if height is not None else d.height),
-        width=int(width if width is not None else d.width),
-        steps=int(steps if steps is not None else d.steps),
-        guidance=float(guidance if guidance is not None else d.guidance),
-        seed=int(seed),
-        fps=float(fps if fps is not None else d.fps),
+        prompt=request.prompt if request.prompt is not None else "",
+        negative_prompt=request.negative_prompt or "",
+        frames=_default(_whole("frames", request.frames), d.frames),
+        height=height or d.height,
+        width=width or d.width,
+        steps=_default(_whole("steps", request.steps), d.steps),
+        guidance=float(_default(_number("guidance", request.guidance), d.guidance)),
+        seed=seed,
+        fps=float(_default(_number("fps", request.fps), d.fps)),
     )
+
+
+def _default(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def _number(name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInputError(f"{name} must be a number, got {value!r}")
+    return float(value)
+
+
+def _whole(name: str, value: Any) -> int | None:
+    number = _number(name, value)
+    if number is None:
+        return None
+    if not number.is_integer():
+        raise InvalidInputError(f"{name} must be a whole number, got {value!r}")
+    return int(number)
+
+
+def min_side(spec: ModelSpec) -> int:
+    """The smallest height or width a model is run at."""
+    return max(spec.size_step, MIN_SIDE)
+
+
+def size_for_image(
+    spec: ModelSpec, image_size: tuple[int, int], *, height: int | None = None, width: int | None = None,
+) -> tuple[int, int]:
+    """(height, width) on the model's size grid with the image's aspect ratio ("follow the image").
+
+    With neither side given: the model's default pixel count. With one side given, the other
+    follows the image's aspect ratio.
+    """
+    image_w, image_h = image_size
+    step, low = spec.size_step, min_side(spec)
+
+    def on_grid(value: float) -> int:
+        return min(4096 // step * step, max(low, int(round(value / step)) * step))
+
+    if height and not width:
+        return height, on_grid(height * image_w / image_h)
+    if width and not height:
+        return on_grid(width * image_h / image_w), width
+    scale = (spec.defaults.height * spec.defaults.width / (image_w * image_h)) ** 0.5
+    height = on_grid(image_h * scale)
+    return height, on_grid(height * image_w / image_h)  # the width from the height kept on the grid: the closest ratio
 
 
 def check_inputs(spec: ModelSpec, params: GenerationParams, *, need_prompt: bool) -> None:
@@ -92,14 +193,18 @@ def check_inputs(spec: ModelSpec, params: GenerationParams, *, need_prompt: bool
     family = spec.family_info
     if not isinstance(params.prompt, str) or (need_prompt and not params.prompt.strip()):
         raise InvalidInputError(f"prompt must be a non-empty text for {TASK_NAMES[spec.task]}, got {params.prompt!r}")
+    if not isinstance(params.negative_prompt, str):
+        raise InvalidInputError(f"negative_prompt must be a text, got {params.negative_prompt!r}")
     step = family.frame_step
     if params.frames < 1 or params.frames > 1024 or (params.frames - 1) % step:
         hint = f"; {spec.id} needs {step}k+1 frames (e.g. {step * 4 + 1}, {step * 8 + 1})" if step > 1 else ""
         raise InvalidInputError(f"frames must be between 1 and 1024{hint}, got {params.frames}")
     for name in ("height", "width"):
         value = getattr(params, name)
-        if value < spec.size_step or value > 4096 or value % spec.size_step:
-            raise InvalidInputError(f"{name} must be a multiple of {spec.size_step} between {spec.size_step} and 4096 for {spec.id}, got {value}")
+        if value < min_side(spec) or value > 4096 or value % spec.size_step:
+            raise InvalidInputError(
+                f"{name} must be a multiple of {spec.size_step} between {min_side(spec)} and 4096 for {spec.id}, got {value}"
+            )
     if not 1 <= params.steps <= 500:
         raise InvalidInputError(f"steps must be between 1 and 500, got {params.steps}")
     if not 0 <= params.guidance <= 50:
@@ -110,14 +215,16 @@ def check_inputs(spec: ModelSpec, params: GenerationParams, *, need_prompt: bool
         raise InvalidInputError(f"seed must be between 0 and {MAX_SEED}, got {params.seed}")
 
 
-def step_reporter(progress: ProgressFn | None, cancel: threading.Event | None) -> Callable[[int, int], None]:
-    """A callback for each finished denoising step: reports progress, stops when cancelled."""
+def step_reporter(progress: ProgressFn | None, cancel: threading.Event | None) -> Callable[..., None]:
+    """A callback for each finished denoising step (or frame batch of the embedded models): reports
+    progress, with a preview image now and then, and stops when cancelled."""
 
-    def on_step(done: int, total: int) -> None:
+    def on_step(done: int, total: int, preview: Any = None, stage: str = "denoise") -> None:
         if cancel is not None and cancel.is_set():
             raise GenerationCancelled("Generation cancelled.")
         if progress is not None:
-            progress(Progress("denoise", done, total, "step", f"Denoising step {done}/{total}"))
+            message = f"Denoising step {done}/{total}" if stage == "denoise" else "Decoding the frames (VAE)"
+            progress(Progress(stage, done, total, "step" if stage == "denoise" else "", message, preview))
 
     return on_step
 

@@ -12,16 +12,24 @@ import numpy as np
 from videogen.errors import InvalidInputError
 from videogen.hub import Progress, ProgressFn
 from videogen.models import ModelCache
-from videogen.pipelines.common import GenerationParams, VideoResult, check_inputs, output_path, step_reporter
-from videogen.pipelines.text_to_video import recipe, timings
+from videogen.pipelines.common import (  # size_for_image: re-exported, it lived here
+    GenerationParams,
+    VideoResult,
+    check_inputs,
+    output_path,
+    size_for_image,
+    step_reporter,
+)
+from videogen.pipelines.text_to_video import encode_reporter, recipe, timings
 from videogen.registry import ModelSpec
 from videogen.shapes.world import image_warnings
 from videogen.video_io import write_video
 
 
 def load_image(image: Any) -> Any:
-    """A path, a PIL image or an (H, W, 3) array -> an RGB PIL image."""
-    from PIL import Image, UnidentifiedImageError
+    """A path, a PIL image or an (H, W, 3) array -> an RGB PIL image (a photo turned upright, as its
+    EXIF orientation says)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     if image is None:
         raise InvalidInputError("image is required for image to video, got None")
@@ -36,20 +44,14 @@ def load_image(image: Any) -> Any:
         raise InvalidInputError(f"image file not found: {path}")
     try:
         with Image.open(path) as opened:
-            return opened.convert("RGB")
-    except (UnidentifiedImageError, OSError) as exc:
-        raise InvalidInputError(f"image {path.name} is not a readable image ({exc})") from exc
-
-
-def size_for_image(spec: ModelSpec, image_size: tuple[int, int]) -> tuple[int, int]:
-    """(height, width) with the model's default pixel count and the image's aspect ratio."""
-    width, height = image_size
-    area = spec.defaults.height * spec.defaults.width
-    step = spec.size_step
-    scale = (area / (width * height)) ** 0.5
-    out_h = max(step, int(round(height * scale / step)) * step)
-    out_w = max(step, int(round(width * scale / step)) * step)
-    return out_h, out_w
+            return ImageOps.exif_transpose(opened).convert("RGB")
+    except UnidentifiedImageError as exc:
+        raise InvalidInputError(
+            f"image {path.name} is not an image file that can be read (another kind of file, or a format "
+            "Pillow does not know). Use a PNG, JPEG or WebP image."
+        ) from exc
+    except (OSError, ValueError) as exc:  # truncated or damaged image data
+        raise InvalidInputError(f"image {path.name} could not be read: the file looks damaged ({exc}). Use a PNG, JPEG or WebP image.") from exc
 
 
 def fit_image(image: Any, height: int, width: int) -> Any:
@@ -93,11 +95,12 @@ def run_image_to_video(
     # 4. Encode, with the recipe in the file's metadata.
     if progress:
         progress(Progress("encode", 0, 1, "", "Encoding H.264"))
-    write_video(frames, path, params.fps, metadata=recipe(spec, params, image="(input image)"))
+    write_video(frames, path, params.fps, metadata=recipe(spec, params, image="(input image)"), on_frame=encode_reporter(progress))
     encoded = time.perf_counter()
     return VideoResult(
         prompt=params.prompt, path=str(path), frames=int(frames.shape[0]), height=int(frames.shape[1]),
         width=int(frames.shape[2]), fps=params.fps, seed=params.seed, model=spec.id,
+        negative_prompt=params.negative_prompt, steps=params.steps, guidance=params.guidance,
         timings=timings(start, loaded, generated, encoded),
         understood=understood, warnings=warnings,
     )

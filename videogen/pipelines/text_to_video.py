@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from videogen.hub import Progress, ProgressFn
@@ -48,11 +49,12 @@ def run_text_to_video(
     # 4. Encode, with the recipe in the file's metadata.
     if progress:
         progress(Progress("encode", 0, 1, "", "Encoding H.264"))
-    write_video(frames, path, params.fps, metadata=recipe(spec, params))
+    write_video(frames, path, params.fps, metadata=recipe(spec, params), on_frame=encode_reporter(progress))
     encoded = time.perf_counter()
     return VideoResult(
         prompt=params.prompt, path=str(path), frames=int(frames.shape[0]), height=int(frames.shape[1]),
         width=int(frames.shape[2]), fps=params.fps, seed=params.seed, model=spec.id,
+        negative_prompt=params.negative_prompt, steps=params.steps, guidance=params.guidance,
         timings=timings(start, loaded, generated, encoded),
         understood=understood, warnings=warnings,
     )
@@ -62,13 +64,29 @@ def recipe(spec: ModelSpec, params: GenerationParams, **extra: object) -> dict:
     """How a clip was made, for the MP4 metadata."""
     from videogen import __version__, hub
 
-    return {
-        "generator": f"videogen {__version__}", "task": spec.task, "model": spec.id, "repo": spec.repo_id,
+    # The model by id, or a folder by its name: the file leaves this machine, its paths don't.
+    source = {} if spec.local else {
+        "repo": spec.repo_id,
         "revision": hub.snapshot_commit(spec) or spec.revision,  # the commit, when the files came from the Hub
+    }
+    return {
+        "generator": f"videogen {__version__}", "task": spec.task, "model": spec.public_id, **source,
         "prompt": params.prompt, "negative_prompt": params.negative_prompt,
         "seed": params.seed, "steps": params.steps, "guidance": params.guidance, "frames": params.frames,
         "height": params.height, "width": params.width, "fps": params.fps, **extra,
     }
+
+
+def encode_reporter(progress: ProgressFn | None, every: int = 8) -> Callable[[int, int], None] | None:
+    """``write_video``'s per-frame callback: an "encode" report every few frames (where Cancel stops)."""
+    if progress is None:
+        return None
+
+    def on_frame(index: int, total: int) -> None:
+        if index % every == 0:
+            progress(Progress("encode", index, total, "frame", f"Encoding H.264: frame {index}/{total}"))
+
+    return on_frame
 
 
 def timings(start: float, loaded: float, generated: float, encoded: float) -> dict[str, float]:

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -282,8 +283,11 @@ def _coverage(
     return alpha, edge, (x0, y0, x1, y1)
 
 
-def render_clip(params: RenderParams) -> np.ndarray:
-    """Draw the clip: uint8 RGB frames of shape ``(num_frames, height, width, 3)``."""
+def render_clip(params: RenderParams, on_frame: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Draw the clip: uint8 RGB frames of shape ``(num_frames, height, width, 3)``.
+
+    ``on_frame(done, total)`` after each frame (progress; it may raise to stop).
+    """
     if not isinstance(params, RenderParams):
         raise InvalidInputError(f"params must be RenderParams, got {params!r}")
     background = np.array(params.background, np.float32)
@@ -301,6 +305,8 @@ def render_clip(params: RenderParams) -> np.ndarray:
             if edge is not None:
                 box += edge[..., None] * (outline_color - box)
         frames[t] = np.clip(np.round(frame), 0, 255).astype(np.uint8)
+        if on_frame is not None:
+            on_frame(t + 1, params.num_frames)
     return frames
 
 
@@ -329,10 +335,11 @@ def render_spec(
     width: int = 64,
     fps: float = 8.0,
     randomize: bool = True,
+    on_frame: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """``render_clip(sample_params(...))``: a clip of ``spec``, uint8 (T, H, W, 3) RGB."""
     params = sample_params(spec, rng, num_frames=num_frames, height=height, width=width, fps=fps, randomize=randomize)
-    return render_clip(params)
+    return render_clip(params, on_frame)
 
 
 def render_prompt(
@@ -344,6 +351,7 @@ def render_prompt(
     fps: float = 8.0,
     seed: int | None = 0,
     randomize: bool = False,
+    on_frame: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, ParsedPrompt]:
     """The "procedural" reference text-to-video model: parse ``text`` and draw it.
 
@@ -354,6 +362,7 @@ def render_prompt(
     logger.debug("rendering %s (randomize=%s, seed=%s)", parsed.spec, randomize, seed)
     rng = np.random.default_rng(seed)
     frames = render_spec(
-        parsed.spec, rng, num_frames=num_frames, height=height, width=width, fps=fps, randomize=randomize
+        parsed.spec, rng, num_frames=num_frames, height=height, width=width, fps=fps, randomize=randomize,
+        on_frame=on_frame,
     )
     return frames, parsed

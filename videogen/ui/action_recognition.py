@@ -1,19 +1,45 @@
-"""The "Action Recognition" tab."""
+"""The "Action Recognition" tab: the top actions of a clip, and a timeline for longer videos.
+
+A clip no longer than one window of the model gets its top 5 and the frames it was sampled on. A
+longer one also gets a timeline (:mod:`videogen.pipelines.timeline`): the whole video's top 5 (mean
+over the segments), its spans ("0:00-1:00 moving right"), a plot of the top actions' scores over
+time, and a segment slider that shows each segment's frames and top actions. Selecting a stretch of
+the plot moves the slider to the segment in its middle.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
+import numpy as np
 
 from videogen.registry import find
+from videogen.ui.playable import show_playable
 from videogen.ui.text_to_video import GPU_QUEUE
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from videogen.pipelines.action_recognition import ClassificationResult
+    from videogen.pipelines.timeline import TimelineResult
+
 LABELS_PLACEHOLDER = "blank: the 400 Kinetics actions. Or your own, e.g.: dancing, playing guitar, cooking"
+TIMELINE_OUTPUTS = 6  # summary, plot, segment slider, segment frames, segment scores, timeline state
+PLOT_LABELS = 6  # actions drawn on the timeline plot, at most
+# Gradio's gallery tiles are at least 100 px wide, so a half-page column holds 4 without cutting
+# any off at the right (down to ~1000 px wide windows; a narrower page stacks the columns). A
+# numeric height, because "auto" keeps a 450 px minimum.
+STRIP_COLUMNS = 4  # 16 sampled frames: 4 rows; X-CLIP's 8: 2 rows
+STRIP_HEIGHT = 620
+SEGMENT_COLUMNS = 8  # a segment's frames: one row, the page's full width
+SEGMENT_HEIGHT = 200
 
 
 def build_tab(
     classify: Callable, model_card: Callable, choices: list[tuple[str, str]], default: str, examples: list[str],
+    *, cancel: Callable | None = None,
 ) -> None:
     def takes_labels(model: str) -> bool:
         """X-CLIP models, and repos or folders not in the registry (their family is read when run)."""
@@ -32,14 +58,129 @@ def build_tab(
             model_info = gr.Markdown(model_card(default, "classify"))
             labels = gr.Textbox(label="Labels (comma-separated; X-CLIP only)", value="", placeholder=LABELS_PLACEHOLDER,
                                 visible=takes_labels(default))
-            run = gr.Button("Classify", variant="primary")
+            with gr.Row():
+                run = gr.Button("Classify", variant="primary")
+                stop = gr.Button("Cancel", variant="stop", visible=cancel is not None)
             if examples:
                 gr.Examples([[clip] for clip in examples], inputs=[video], label="Try (shapes world)")
         with gr.Column(scale=1):
             scores = gr.Label(label="Top 5", num_top_classes=5)
-            strip = gr.Gallery(label="Sampled frames", columns=8, height="auto", object_fit="contain")
-            status = gr.Markdown()
+            status = gr.Markdown(label="Status")  # labels name the API's outputs
+            strip = gr.Gallery(label="Sampled frames", columns=STRIP_COLUMNS, height=STRIP_HEIGHT, object_fit="contain")
+    with gr.Column():
+        summary = gr.Markdown(label="Summary", visible=False)
+        plot = gr.LinePlot(x="time_s", y="probability", color="label", x_title="time (s)", y_title="probability",
+                           color_title="action", y_lim=[0, 1], label="Timeline: the top actions over time",
+                           visible=False)
+        with gr.Row():
+            segment = gr.Slider(1, 2, value=1, step=1, label="Segment", visible=False, scale=3)
+            segment_scores = gr.Label(label="Segment", num_top_classes=3, visible=False, scale=1)
+        segment_frames = gr.Gallery(label="Segment frames", columns=SEGMENT_COLUMNS, height=SEGMENT_HEIGHT,
+                                    object_fit="contain", visible=False)
+    timeline = gr.State()
 
     model.change(model_changed, inputs=model, outputs=[model_info, labels], api_visibility="private", queue=False)
-    run.click(classify, inputs=[video, model, labels], outputs=[scores, strip, status], api_name="classify",
-              concurrency_id=GPU_QUEUE, concurrency_limit=1)
+    video.upload(show_playable, inputs=video, outputs=video, api_visibility="private")  # AVI, MKV, HEVC: an H.264 copy
+    run.click(classify, inputs=[video, model, labels],
+              outputs=[scores, strip, status, summary, plot, segment, segment_frames, segment_scores, timeline],
+              api_name="classify", concurrency_id=GPU_QUEUE, concurrency_limit=1)
+    if cancel is not None:
+        stop.click(cancel, outputs=status, api_visibility="private", queue=False)
+    segment.change(show_segment, inputs=[segment, timeline], outputs=[segment_frames, segment_scores],
+                   api_visibility="private", queue=False)
+    plot.select(select_segment, inputs=timeline, outputs=segment, api_visibility="private", queue=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# Results -> the tab's outputs (called by Handlers.classify)
+
+
+def status_outputs(status: str) -> tuple[Any, ...]:
+    """While the job runs: only the status line changes."""
+    return (gr.skip(), gr.skip(), status) + (gr.skip(),) * TIMELINE_OUTPUTS
+
+
+def result_outputs(result: ClassificationResult, notes: list[str]) -> tuple[Any, ...]:
+    """Top 5, sampled frames and status; then the timeline's outputs (hidden for a short clip)."""
+    strip = [(frame, f"frame {i + 1}") for i, frame in enumerate(result.frames if result.frames is not None else [])]
+    timeline = result.timeline
+    if timeline is None:
+        done = f"{result.model}: {len(strip)} frames sampled, classified in {result.timings['classify_s']:.2f} s."
+        hidden = gr.update(visible=False)
+        scores = {p["label"]: p["score"] for p in result.predictions}
+        return (scores, strip, "\n\n".join([*notes, done]), *(hidden,) * 5, None)
+    t, count = timeline.timings, len(timeline.segments)
+    done = (f"{result.model}: top 5 of the whole video (mean over {count} segments of {timeline.window_s:g} s); "
+            f"the video read in {t['decode_s']:.1f} s, classified in {t['classify_s']:.1f} s "
+            f"({t['per_window_ms']:.0f} ms per segment).")
+    scores = {p["label"]: p["score"] for p in timeline.summary["top"]}
+    frames, top = show_segment(1, timeline)
+    return (
+        scores,  # plain values first: the /classify API's outputs keep their shape
+        strip,
+        "\n\n".join([*notes, *(f"⚠️ {w}" for w in timeline.warnings), done]),
+        gr.update(value=summary_markdown(timeline), visible=True),
+        gr.update(value=plot_frame(timeline), x_lim=[0, timeline.duration_s], visible=True),
+        gr.update(minimum=1, maximum=count, value=1, step=1, visible=True,
+                  label=f"Segment (1-{count}; or select a stretch of the plot)"),
+        gr.update(value=frames, visible=True),
+        top,
+        timeline,
+    )
+
+
+def summary_markdown(timeline: TimelineResult) -> str:
+    """The whole video's action and its spans, one line each."""
+    summary = timeline.summary
+    lines = [f"### Timeline: mostly **{summary['label']}** ({summary['score']:.0%} mean over "
+             f"{len(timeline.segments)} segments of {timeline.window_s:g} s)", ""]
+    lines += [f"- {clock(s['start_s'])}–{clock(s['end_s'])}: **{s['label']}**" for s in timeline.spans]
+    return "\n".join(lines)
+
+
+def plot_frame(timeline: TimelineResult) -> pd.DataFrame:
+    """Rows (time_s, label, probability) for the plot: each segment's centre, for the actions with the
+    highest mean score plus any segment's top action (at most :data:`PLOT_LABELS`)."""
+    import pandas as pd
+
+    probs = timeline.probabilities  # (segments, labels)
+    assert probs is not None, "a timeline keeps its probabilities for display"
+    mean = probs.mean(axis=0)
+    tops = set(probs.argmax(axis=1).tolist())
+    chosen = sorted(tops, key=lambda i: -mean[i])[:PLOT_LABELS]
+    chosen += [int(i) for i in np.argsort(-mean, kind="stable") if int(i) not in chosen][: PLOT_LABELS - len(chosen)]
+    centres = [(s["start_s"] + s["end_s"]) / 2 for s in timeline.segments]
+    rows = [(centre, timeline.labels[i], float(probs[w, i])) for i in chosen for w, centre in enumerate(centres)]
+    return pd.DataFrame(rows, columns=["time_s", "label", "probability"])
+
+
+def show_segment(index: float, timeline: TimelineResult | None) -> tuple[Any, Any]:
+    """Segment ``index`` (1-based): its frames (with times) and its top actions."""
+    if timeline is None or not timeline.segments:
+        return gr.skip(), gr.skip()
+    i = min(max(int(index), 1), len(timeline.segments)) - 1
+    segment = timeline.segments[i]
+    frames = [(frame, clock(shown_at)) for frame, shown_at in zip(timeline.frames[i], timeline.frame_times[i])]
+    top = {p["label"]: p["score"] for p in segment["top"]}
+    return frames, gr.update(value=top, label=f"Segment {i + 1}: {clock(segment['start_s'])}–{clock(segment['end_s'])}",
+                             visible=True)
+
+
+def select_segment(timeline: Any, evt: gr.SelectData) -> Any:
+    """A stretch selected on the plot -> the segment at its middle (the slider's value).
+
+    ``timeline`` is a TimelineResult or None, typed Any so that Gradio can resolve the hints at run
+    time (it finds ``evt`` by its type).
+    """
+    if timeline is None or not timeline.segments:
+        return gr.skip()
+    index = evt.index
+    x = float(np.mean(index)) if isinstance(index, (list, tuple)) else float(index)
+    centres = np.array([(s["start_s"] + s["end_s"]) / 2 for s in timeline.segments])
+    return int(np.argmin(np.abs(centres - x))) + 1
+
+
+def clock(seconds: float) -> str:
+    """125.5 -> "2:05.5"."""
+    minutes, rest = divmod(float(seconds), 60)
+    return f"{int(minutes)}:{rest:04.1f}"

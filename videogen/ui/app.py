@@ -8,6 +8,7 @@ from videogen.config import load_settings
 from videogen.ui import action_recognition, image_to_video, text_to_video
 from videogen.ui.examples import shapes_examples
 from videogen.ui.handlers import Handlers, model_card, model_choices
+from videogen.ui.zerogpu import on_gpu
 
 TITLE = "videogen"
 INTRO = (
@@ -30,19 +31,19 @@ def build_demo(handlers: Handlers, *, max_queue: int = 16) -> gr.Blocks:
         with gr.Tab("Text to Video"):
             default = handlers.default_model("t2v")
             text_to_video.build_tab(
-                handlers.text_to_video, handlers.cancel, handlers.model_changed, handlers.describe_model, model_choices("t2v"),
+                on_gpu(handlers.text_to_video, "t2v"), handlers.cancel, handlers.model_changed, handlers.describe_model, model_choices("t2v"),
                 default, model_card(default, "t2v"), T2V_EXAMPLES,
             )
         with gr.Tab("Image to Video"):
             default = handlers.default_model("i2v")
             image_to_video.build_tab(
-                handlers.image_to_video, handlers.cancel, handlers.model_changed, handlers.describe_model, model_choices("i2v"),
+                on_gpu(handlers.image_to_video, "i2v"), handlers.cancel, handlers.model_changed, handlers.describe_model, model_choices("i2v"),
                 default, model_card(default, "i2v"), examples.images,
             )
         with gr.Tab("Action Recognition"):
             action_recognition.build_tab(
-                handlers.classify, model_card, model_choices("classify"), handlers.default_model("classify"),
-                examples.clips,
+                on_gpu(handlers.classify, "classify"), model_card, model_choices("classify"), handlers.default_model("classify"),
+                examples.clips, cancel=handlers.cancel,
             )
     # One GPU queue for all three tasks; api_open=False makes raw HTTP calls go through it too.
     demo.queue(max_size=max_queue, api_open=False, default_concurrency_limit=1)

@@ -9,7 +9,6 @@ the result is ready. Errors the user can act on become ``gr.Error`` with the err
 from __future__ import annotations
 
 import logging
-import random
 import shutil
 import threading
 from collections.abc import Iterator
@@ -20,9 +19,11 @@ import gradio as gr
 
 from videogen import hub
 from videogen.errors import GenerationCancelled, VideogenError
-from videogen.pipelines.common import MAX_SEED
+from videogen.pipelines.common import GenerationRequest
 from videogen.registry import ModelSpec, Task, find, models_for
-from videogen.ui.worker import CancelBoard, describe, run_streaming
+from videogen.ui.history import Clip, add_clip
+from videogen.ui.settings import settings_updates
+from videogen.ui.worker import CancelBoard, TimeLeft, describe, run_streaming
 
 logger = logging.getLogger(__name__)
 
@@ -89,18 +90,26 @@ class Handlers:
     # -- shared ----------------------------------------------------------------------------------
 
     def _stream(self, job: Any, progress: gr.Progress, session: str | None) -> Iterator[tuple[str, Any]]:
-        """Run ``job(report, cancel)``; yield ("status", text) while it runs, then ("result", value)."""
+        """Run ``job(report, cancel)``; yield ("status", text) while it runs, then ("result", value).
+
+        The job stops at its next report when Cancel is pressed or when this generator is closed
+        (the tab closed, the API client cancelled): see :mod:`videogen.ui.worker`.
+        """
         cancel = self.cancels.start(session or "")
+        time_left = TimeLeft()
         try:
-            for item in run_streaming(lambda report: job(report, cancel)):
+            for item in run_streaming(lambda report: job(report, cancel), cancel):
                 if hasattr(item, "stage"):
-                    progress((item.done, item.total) if item.total else None, desc=describe(item),
+                    line = describe(item, time_left.update(item))
+                    progress((item.done, item.total) if item.total else None, desc=line,
                              unit="bytes" if item.unit == "B" else (item.unit or "steps"))
-                    yield "status", describe(item)
+                    yield "status", line
+                    if item.preview is not None:
+                        yield "preview", item.preview
                 else:
                     yield "result", item.value
         except GenerationCancelled:
-            yield "cancelled", "Cancelled."
+            yield "cancelled", "Cancelled: nothing was written."
         except VideogenError as exc:
             raise gr.Error(str(exc), print_exception=False) from exc
         finally:
@@ -111,77 +120,125 @@ class Handlers:
         return "Cancelling at the next step…" if stopped else "Nothing to cancel."
 
     # -- generation ------------------------------------------------------------------------------
+    # The parameter names are the HTTP API's (and the CLI's options); each setting left out (None)
+    # takes the chosen model's default. Each handler builds one GenerationRequest and hands it down.
 
     def text_to_video(
-        self, prompt: str, model: str, negative_prompt: str, seed: float, randomize_seed: bool, steps: float,
-        guidance: float, frames: float, height: float, width: float, fps: float,
-        request: gr.Request, progress: gr.Progress = gr.Progress(),
-    ) -> Iterator[tuple[Any, str, int]]:
-        seed = _seed(seed, randomize_seed)
+        self,
+        prompt: str,
+        model: str | None = None,
+        negative_prompt: str | None = None,
+        seed: int | None = None,
+        steps: int | None = None,
+        guidance: float | None = None,
+        frames: int | None = None,
+        height: int | None = None,
+        width: int | None = None,
+        fps: float | None = None,
+        history: list[Clip] | None = None,
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),
+    ) -> Iterator[tuple[Any, ...]]:
+        """Generate a clip from a prompt.
+        Settings left out take the chosen model's defaults, and a left-out seed is random.
+        Returns the clip (H.264 MP4), a status text and the seed used.
+        """
+        asked = GenerationRequest(
+            prompt=prompt, model=model or None, negative_prompt=negative_prompt, seed=seed, steps=steps,
+            guidance=guidance, frames=frames, height=height, width=width, fps=fps,
+        )
 
         def job(report: Any, cancel: threading.Event) -> Any:
-            return self.engine.text_to_video(
-                prompt, model=model or None, negative_prompt=negative_prompt, seed=seed, steps=int(steps),
-                guidance=float(guidance), frames=int(frames), height=int(height), width=int(width), fps=float(fps),
-                progress=report, cancel=cancel,
-            )
+            return self.engine.text_to_video(asked, progress=report, cancel=cancel)
 
-        yield from self._video_outputs(self._stream(job, progress, request.session_hash), seed)
+        yield from self._generate(job, history, None, progress, request)
 
     def image_to_video(
-        self, image: Any, prompt: str, model: str, negative_prompt: str, seed: float, randomize_seed: bool,
-        steps: float, guidance: float, frames: float, height: float, width: float, fps: float,
-        request: gr.Request, progress: gr.Progress = gr.Progress(),
-    ) -> Iterator[tuple[Any, str, int]]:
-        if image is None:
-            raise gr.Error("Upload an image first.", print_exception=False)
-        seed = _seed(seed, randomize_seed)
+        self,
+        image: str | dict | None,
+        prompt: str,
+        model: str | None = None,
+        negative_prompt: str | None = None,
+        seed: int | None = None,
+        steps: int | None = None,
+        guidance: float | None = None,
+        frames: int | None = None,
+        height: int | None = None,
+        width: int | None = None,
+        fps: float | None = None,
+        history: list[Clip] | None = None,
+        request: gr.Request | None = None,
+        progress: gr.Progress = gr.Progress(),
+    ) -> Iterator[tuple[Any, ...]]:
+        """Animate an image as the prompt says.
+        Settings left out take the chosen model's defaults; without height and width the clip follows
+        the image's aspect ratio, and a left-out seed is random.
+        Returns the clip (H.264 MP4), a status text and the seed used.
+        """
+        asked = GenerationRequest(
+            prompt=prompt or "", model=model or None, negative_prompt=negative_prompt, seed=seed, steps=steps,
+            guidance=guidance, frames=frames, height=height, width=width, fps=fps,
+        )
+        path = uploaded_path(image)
+        if path is None:
+            yield from _failed("Upload an image first: image to video starts from it.")
+            return
 
         def job(report: Any, cancel: threading.Event) -> Any:
-            return self.engine.image_to_video(
-                image, prompt, model=model or None, negative_prompt=negative_prompt, seed=seed, steps=int(steps),
-                guidance=float(guidance), frames=int(frames), height=int(height) or None, width=int(width) or None,
-                fps=float(fps), progress=report, cancel=cancel,
+            return self.engine.image_to_video(path, asked, progress=report, cancel=cancel)  # says if it is no image
+
+        yield from self._generate(job, history, path, progress, request)
+
+    def _generate(
+        self, job: Any, history: list[Clip] | None, image: str | None, progress: gr.Progress, request: gr.Request | None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """(clip, status, seed, history, preview) while the job runs: the preview (a gr.State, so not an
+        API output) holds the clip so far on slow runs (:mod:`videogen.previews`), None otherwise. Every
+        failure ends with its message in the
+        status and as an error toast, never with a stale status or a message-less "Error"."""
+        try:
+            for kind, value in self._stream(job, progress, request.session_hash if request else None):
+                if kind == "result":  # the clip replaces the preview
+                    yield value.path, _done_text(value), value.seed, add_clip(history, value, image), None
+                elif kind == "preview":
+                    yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), value
+                else:  # a status line; a cancelled run's preview goes away with it
+                    yield gr.skip(), value, gr.skip(), gr.skip(), None if kind == "cancelled" else gr.skip()
+        except gr.Error as exc:
+            yield gr.skip(), f"⛔ {exc.message}", gr.skip(), gr.skip(), None
+            raise
+        except Exception as exc:  # a bug or a library failure: still a message, and the log has the traceback
+            logger.exception("generation failed")
+            yield from _failed(
+                f"Generation failed unexpectedly ({type(exc).__name__}: {exc}). Try other settings (fewer frames, "
+                "a smaller size) or another model; the server log has the details."
             )
-
-        yield from self._video_outputs(self._stream(job, progress, request.session_hash), seed)
-
-    @staticmethod
-    def _video_outputs(events: Iterator[tuple[str, Any]], seed: int) -> Iterator[tuple[Any, str, int]]:
-        for kind, value in events:
-            if kind == "result":
-                t = value.timings
-                lines = [f"Done: {value.frames} frames, {value.width}×{value.height} at {value.fps:g} fps, seed {value.seed}.",
-                         f"Load {t['load_s']:.1f} s · generate {t['generate_s']:.1f} s · encode {t['encode_s']:.1f} s."]
-                if value.understood:
-                    lines.insert(0, value.understood)
-                yield value.path, "\n\n".join(_warning_lines(value) + lines), seed
-            else:
-                yield gr.skip(), value, seed
 
     # -- classification --------------------------------------------------------------------------
 
     def classify(
         self, video: str | None, model: str, labels: str, request: gr.Request, progress: gr.Progress = gr.Progress(),
-    ) -> Iterator[tuple[Any, Any, str]]:
+    ) -> Iterator[tuple[Any, ...]]:
+        """Top 5, sampled frames, status; for a video longer than one window also its timeline
+        (see :func:`videogen.ui.action_recognition.result_outputs`)."""
+        from videogen.ui.action_recognition import result_outputs, status_outputs
+
         if not video:
             raise gr.Error("Upload or record a video first.", print_exception=False)
 
         def job(report: Any, cancel: threading.Event) -> Any:
-            return self.engine.classify(video, model=model or None, labels=labels or None, top_k=5, progress=report)
+            return self.engine.classify(video, model=model or None, labels=labels or None, top_k=5, timeline=True,
+                                        progress=report, cancel=cancel)
 
         for kind, value in self._stream(job, progress, request.session_hash):
             if kind == "result":
-                scores = {p["label"]: p["score"] for p in value.predictions}
-                strip = [(frame, f"frame {i + 1}") for i, frame in enumerate(value.frames)]
-                done = f"{value.model}: {len(strip)} frames sampled, classified in {value.timings['classify_s']:.2f} s."
-                yield scores, strip, "\n\n".join([*_warning_lines(value), done])
+                yield result_outputs(value, _warning_lines(value))
             else:
-                yield gr.skip(), gr.skip(), value
+                yield status_outputs(value)
 
     # -- model changes ---------------------------------------------------------------------------
 
-    def plan_line(self, model: str, task: Task, frames: float, height: float, width: float) -> str:
+    def plan_line(self, model: str, task: Task, frames: float | None, height: float | None, width: float | None) -> str:
         """Before Generate: where a Hub generator would run on this machine, and whether it fits."""
         spec = find(model, task)
         if spec is None or spec.library != "diffusers":
@@ -190,7 +247,7 @@ class Handlers:
 
         try:
             result = plan(spec.id, task=task, device=self.engine.plan.device.split(":")[0],
-                          frames=int(frames) or None, height=int(height) or None, width=int(width) or None)
+                          frames=_positive(frames), height=_positive(height), width=_positive(width))
         except VideogenError as exc:
             return f"**Memory plan:** {exc}"
         from videogen.device import gpu_memory_bytes
@@ -199,26 +256,45 @@ class Handlers:
         icon = "✅" if result.fits else "⛔"
         return f"{icon} **Memory plan:** {result.summary(gpu)}"
 
-    def describe_model(self, model: str, task: Task, frames: float, height: float, width: float) -> str:
-        """The model card plus the memory plan for the current settings."""
+    def describe_model(self, model: str, task: Task, frames: float | None, height: float | None, width: float | None) -> str:
+        """The model card plus the memory plan for the current settings (blank: the model's defaults)."""
         line = self.plan_line(model, task, frames, height, width)
         return model_card(model, task) + (f"\n\n{line}" if line else "")
 
-    def model_changed(self, model: str, task: Task) -> tuple[Any, ...]:
-        """New defaults, slider steps and the card for the chosen model."""
+    def model_changed(self, model: str, task: Task, values: GenerationRequest | None = None) -> tuple[Any, ...]:
+        """The card for the chosen model, and its settings boxes: blank, with the model's defaults as
+        placeholders and its grid as the spinners' step (or filled with ``values``, a history clip's)."""
         spec: ModelSpec | None = find(model, task)
-        if spec is None:
-            return (model_card(model, task),) + (gr.skip(),) * 6
-        d, family = spec.defaults, spec.family_info
-        return (
-            self.describe_model(model, task, d.frames, d.height, d.width),
-            gr.update(value=d.frames, step=family.frame_step, minimum=family.frame_step + 1 if family.frame_step > 1 else 1),
-            gr.update(value=d.height, step=spec.size_step, minimum=spec.size_step),
-            gr.update(value=d.width, step=spec.size_step, minimum=spec.size_step),
-            gr.update(value=d.fps),
-            gr.update(value=d.steps),
-            gr.update(value=d.guidance),
-        )
+        size = (values.frames, values.height, values.width) if values else (None, None, None)
+        card = self.describe_model(model, task, *size) if spec else model_card(model, task)
+        return (card, *settings_updates(spec, task, values))
+
+
+def uploaded_path(file: str | dict | None) -> str | None:
+    """The path of an upload, given as a path or as Gradio's file data (an event without preprocessing)."""
+    if isinstance(file, dict):
+        file = file.get("path")
+    return str(file) if file else None
+
+
+def _positive(value: float | None) -> int | None:
+    """A size or frame count from a box: None when blank or 0 (the model's default)."""
+    return int(value) if value else None
+
+
+def _done_text(result: Any) -> str:
+    t = result.timings
+    lines = [f"Done: {result.frames} frames, {result.width}×{result.height} at {result.fps:g} fps, seed {result.seed}.",
+             f"Load {t['load_s']:.1f} s · generate {t['generate_s']:.1f} s · encode {t['encode_s']:.1f} s."]
+    if result.understood:
+        lines.insert(0, result.understood)
+    return "\n\n".join(_warning_lines(result) + lines)
+
+
+def _failed(message: str) -> Iterator[tuple[Any, ...]]:
+    """End a generation with ``message``: in the status (replacing the last one) and as an error."""
+    yield gr.skip(), f"⛔ {message}", gr.skip(), gr.skip(), None
+    raise gr.Error(message, print_exception=False)
 
 
 def _warning_lines(result: Any) -> list[str]:
@@ -228,10 +304,3 @@ def _warning_lines(result: Any) -> list[str]:
         gr.Warning(warning)
         lines.append(f"⚠️ {warning}")
     return lines
-
-
-def _seed(seed: float | None, randomize: bool) -> int:
-    if randomize or seed is None or seed < 0:
-        return random.SystemRandom().randint(0, MAX_SEED)
-    return int(seed)
-

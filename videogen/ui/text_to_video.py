@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import gradio as gr
 
 from videogen.registry import find
+from videogen.ui.history import Clip, history_panel, wire
 from videogen.ui.settings import generation_settings
 
 GPU_QUEUE = "gpu"
@@ -16,14 +18,13 @@ def build_tab(
     generate: Callable, cancel: Callable, model_changed: Callable, describe_model: Callable, choices: list[tuple[str, str]],
     default: str, card: str, examples: list[str],
 ) -> None:
-    spec = find(default, "t2v")
     with gr.Row():
         with gr.Column(scale=1):
             prompt = gr.Textbox(label="Prompt", lines=3, placeholder="Describe the clip…")
             model = gr.Dropdown(choices, value=default, label="Model", allow_custom_value=True,
                                 info="A listed model, or a Hub repo id (org/name) or local folder")
             model_info = gr.Markdown(card)
-            settings = generation_settings(spec)
+            settings = generation_settings(find(default, "t2v"), "t2v")
             with gr.Row():
                 run = gr.Button("Generate", variant="primary")
                 stop = gr.Button("Cancel", variant="stop")
@@ -31,18 +32,39 @@ def build_tab(
                 gr.Examples(examples, inputs=[prompt], label="Try")
         with gr.Column(scale=1):
             video = gr.Video(label="Video", autoplay=True, loop=True, buttons=["download"], interactive=False)
-            status = gr.Markdown()
+            preview = gr.Image(label="Preview", interactive=False, visible=False, height=180, buttons=[])
+            preview_state = gr.State(None)  # the latents so far, on slow runs (a State: not an API output)
+            status = gr.Markdown(label="Status")
+            seed_used = gr.Number(label="Seed", precision=0, interactive=False, info="the seed of this clip")
+            history = history_panel()
 
-    model.change(lambda m: model_changed(m, "t2v"), inputs=model,
-                 outputs=[model_info, *settings.model_dependent()], api_visibility="private", queue=False)
-    for size in (settings.frames, settings.height, settings.width):  # the memory plan follows the settings
-        size.release(lambda m, f, h, w: describe_model(m, "t2v", f, h, w), inputs=[model, settings.frames, settings.height, settings.width],
-                     outputs=model_info, api_visibility="private", queue=False)
-    inputs = [prompt, model, settings.negative_prompt, settings.seed, settings.randomize_seed, settings.steps,
-              settings.guidance, settings.frames, settings.height, settings.width, settings.fps]
-    outputs = [video, status, settings.seed]
-    run.click(generate, inputs=inputs, outputs=outputs, api_name="text_to_video",
-              concurrency_id=GPU_QUEUE, concurrency_limit=1)
-    prompt.submit(generate, inputs=inputs, outputs=outputs, api_visibility="private",
-                  concurrency_id=GPU_QUEUE, concurrency_limit=1)
+    model.input(lambda m: model_changed(m, "t2v"), inputs=model,
+                outputs=[model_info, *settings.model_dependent()], api_visibility="private", queue=False)
+    size = [settings.frames, settings.height, settings.width]
+    gr.on([box.blur for box in size] + [box.submit for box in size],  # the memory plan follows the settings
+          lambda m, f, h, w: describe_model(m, "t2v", f, h, w), inputs=[model, *size], outputs=model_info,
+          api_visibility="private", queue=False)
+
+    inputs = [prompt, model, *settings.inputs(), history.clips]
+    outputs = [video, status, seed_used, history.clips, preview_state]
+    preview_state.change(lambda image: gr.update(value=image, visible=image is not None), inputs=preview_state,
+                         outputs=preview, api_visibility="private", queue=False)
+    on_generate(run.click, generate, inputs, outputs, status, api_name="text_to_video")
+    on_generate(prompt.submit, generate, inputs, outputs, status, api_visibility="private")
     stop.click(cancel, outputs=status, api_visibility="private", queue=False)
+
+    def fill(clip: Clip) -> tuple[Any, ...]:
+        s = clip.settings
+        return (s.prompt, s.model, s.negative_prompt, s.seed, *model_changed(s.model, "t2v", s))
+
+    wire(history, fill, [prompt, model, settings.negative_prompt, settings.seed, model_info, *settings.model_dependent()])
+
+
+def on_generate(
+    trigger: Callable, generate: Callable, inputs: list, outputs: list, status: gr.Markdown, **api: Any,
+) -> None:
+    """Generate on ``trigger``, in the GPU queue; the last run's status is cleared first, so that no
+    stale status stands next to a new run's message (even when its inputs fail to load)."""
+    trigger(lambda: "", outputs=status, api_visibility="private", queue=False).then(
+        generate, inputs=inputs, outputs=outputs, concurrency_id=GPU_QUEUE, concurrency_limit=1, **api,
+    )

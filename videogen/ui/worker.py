@@ -1,20 +1,31 @@
-"""Run a long job in a worker thread and stream its progress to the Gradio request.
+"""Run a long job in a worker thread, stream its progress to the Gradio request, and stop it.
 
 Gradio's progress object only works from the request's own thread, while downloads report from
 huggingface_hub's worker threads and generation blocks for minutes. So the job runs in a thread,
 its reports go through a queue, and the request's generator drains the queue: it updates the
 progress bar and yields status text until the job returns (FramePack's pattern).
+
+Stopping: every report the job makes is also a point where it stops. When the job's cancel flag
+is set (the Cancel button, or the request going away: a closed tab or an API client's
+``job.cancel()`` closes the generator), the next report raises
+:class:`~videogen.errors.GenerationCancelled` inside the job, wherever it is: between download
+chunks, denoising steps, frame batches of the embedded models, or encoded frames. Nothing is
+written after that (outputs are renamed into place only when complete).
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from videogen.errors import GenerationCancelled
 from videogen.hub import Progress
+
+Report = Callable[[Progress], None]
 
 
 @dataclass
@@ -27,35 +38,86 @@ class _Failed:
     error: BaseException
 
 
-def run_streaming(job: Callable[[Callable[[Progress], None]], Any]) -> Iterator[Progress | _Done]:
-    """Yield each Progress the job reports, then ``_Done(result)``; re-raise the job's exception."""
+def cancellable(report: Report, cancel: threading.Event) -> Report:
+    """``report`` that first raises GenerationCancelled once ``cancel`` is set."""
+
+    def checked(progress: Progress) -> None:
+        if cancel.is_set():
+            raise GenerationCancelled("Cancelled.")
+        report(progress)
+
+    return checked
+
+
+def run_streaming(job: Callable[[Report], Any], cancel: threading.Event | None = None) -> Iterator[Progress | _Done]:
+    """Yield each Progress the job reports, then ``_Done(result)``; re-raise the job's exception.
+
+    If the consumer stops early (the generator is closed: client gone, job cancelled by Gradio),
+    ``cancel`` is set so the job stops at its next report instead of running on unseen.
+    """
+    cancel = cancel or threading.Event()
     reports: queue.Queue[Progress | _Done | _Failed] = queue.Queue()
+    report = cancellable(reports.put, cancel)
 
     def target() -> None:
         try:
-            reports.put(_Done(job(reports.put)))
+            reports.put(_Done(job(report)))
         except BaseException as exc:  # handed to the request's thread, which re-raises it
             reports.put(_Failed(exc))
 
     threading.Thread(target=target, name="videogen-job", daemon=True).start()
-    while True:
-        item = reports.get()
-        if isinstance(item, _Failed):
-            raise item.error
-        yield item
-        if isinstance(item, _Done):
-            return
+    finished = False
+    try:
+        while True:
+            item = reports.get()
+            if isinstance(item, _Failed):
+                finished = True
+                raise item.error
+            yield item
+            if isinstance(item, _Done):
+                finished = True
+                return
+    finally:
+        if not finished:
+            cancel.set()
 
 
-def describe(report: Progress) -> str:
-    """One status line for a progress report."""
+@dataclass
+class TimeLeft:
+    """Time left in a stage from the measured pace of its units (denoising steps, bytes, frames)."""
+
+    _stage: str = ""
+    _start: tuple[float, float] = (0.0, 0.0)  # (time, done) when the stage's pace started counting
+    _last: dict[str, float] = field(default_factory=dict)
+
+    def update(self, report: Progress, now: float | None = None) -> float | None:
+        """Seconds left in this report's stage, or None while there is nothing to go on."""
+        now = time.monotonic() if now is None else now
+        if report.stage != self._stage or report.done < self._start[1]:
+            # the first unit includes warm-up (loading kernels, allocating): the pace starts after it
+            self._stage, self._start = report.stage, (now, report.done)
+            return None
+        start_time, start_done = self._start
+        if not report.total or report.done <= start_done or now <= start_time:
+            return None
+        per_unit = (now - start_time) / (report.done - start_done)
+        return max(0.0, (report.total - report.done) * per_unit)
+
+
+def describe(report: Progress, seconds_left: float | None = None) -> str:
+    """One status line for a progress report, with the time left when known."""
     if report.unit == "B" and report.total:
-        return f"{report.message}: {report.done / 1e6:,.1f} / {report.total / 1e6:,.1f} MB"
-    return report.message or report.stage
+        line = f"{report.message}: {report.done / 1e6:,.1f} / {report.total / 1e6:,.1f} MB"
+    else:
+        line = report.message or report.stage
+    if seconds_left is not None and seconds_left >= 1:
+        minutes, seconds = divmod(int(round(seconds_left)), 60)
+        line += f" · {minutes}:{seconds:02d} left"
+    return line
 
 
 class CancelBoard:
-    """One cancel flag per browser session: Cancel sets it, the next denoising step stops.
+    """One cancel flag per browser session: Cancel sets it, the job stops at its next report.
 
     Owned by the app instance (not module state), keyed by Gradio's session hash.
     """

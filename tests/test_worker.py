@@ -1,0 +1,120 @@
+"""Jobs in a worker: progress with time left, and a Cancel that stops the work and writes nothing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from videogen import hub as hubmod
+from videogen.api import Engine
+from videogen.errors import GenerationCancelled
+from videogen.hub import Progress
+from videogen.ui.worker import TimeLeft, describe, run_streaming
+from videogen.video_io import write_video
+
+BIG = dict(model="shapes-t2v", frames=257, height=768, width=768, seed=1)  # ~5 s of work on 2 cores, 37 frame batches
+
+
+def _job_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "videogen-job"]
+
+
+def _outputs(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.mp4")) if folder.exists() else []
+
+
+def _wait_for_no_jobs(timeout: float) -> float:
+    start = time.monotonic()
+    while _job_threads() and time.monotonic() - start < timeout:
+        time.sleep(0.02)
+    return time.monotonic() - start
+
+
+def test_cancel_stops_an_embedded_model_between_frame_batches(tmp_path: Path) -> None:
+    engine = Engine(device="cpu")
+    cancel = threading.Event()
+    reports: list[Progress] = []
+    cancelled_at = [0.0]
+
+    def job(report):
+        return engine.text_to_video("a red circle moving left", output=tmp_path / "big.mp4", progress=report, cancel=cancel, **BIG)
+
+    stream = run_streaming(job, cancel)
+    with pytest.raises(GenerationCancelled):
+        for item in stream:
+            reports.append(item)
+            if getattr(item, "stage", "") == "denoise" and item.done == 2:
+                cancelled_at[0] = time.monotonic()
+                cancel.set()
+    stopped_after = time.monotonic() - cancelled_at[0]
+    assert stopped_after < 1.5, f"stopped {stopped_after:.2f} s after Cancel"
+    denoise = [r for r in reports if getattr(r, "stage", "") == "denoise"]
+    assert denoise[0].total > 10 and max(r.done for r in denoise) < denoise[0].total  # stopped part-way
+    assert _outputs(tmp_path) == [] and list(tmp_path.glob(".*part*")) == []
+
+
+def test_a_closed_request_stops_its_job(tmp_path: Path) -> None:
+    """A closed tab or a cancelled API job closes the handler's generator: the worker must stop too."""
+    engine = Engine(device="cpu")
+    cancel = threading.Event()
+    stream = run_streaming(
+        lambda report: engine.text_to_video("a blue square growing", output=tmp_path / "gone.mp4", progress=report,
+                                            cancel=cancel, **BIG),
+        cancel,
+    )
+    for item in stream:
+        if getattr(item, "stage", "") == "denoise":
+            break
+    stream.close()  # what Gradio does when the client goes away
+    assert cancel.is_set()
+    assert _wait_for_no_jobs(3.0) < 1.5
+    time.sleep(0.2)
+    assert _outputs(tmp_path) == []
+
+
+def test_cancel_during_encoding_leaves_no_file(tmp_path: Path) -> None:
+    frames = np.zeros((40, 64, 64, 3), np.uint8)
+
+    def stop_at_20(index: int, total: int) -> None:
+        if index == 20:
+            raise GenerationCancelled("Cancelled.")
+
+    with pytest.raises(GenerationCancelled):
+        write_video(frames, tmp_path / "half.mp4", fps=8, on_frame=stop_at_20)
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its partial
+    write_video(frames, tmp_path / "whole.mp4", fps=8)
+    assert [p.name for p in tmp_path.iterdir()] == ["whole.mp4"]
+
+
+def test_cancel_during_download(hub_env, tmp_path: Path) -> None:
+    engine = Engine(device="cpu")
+    cancel = threading.Event()
+
+    def job(report):
+        return engine.text_to_video("a ball", model="tiny/wan", frames=5, height=32, width=32, steps=2, seed=1,
+                                    output=tmp_path / "x.mp4", progress=report, cancel=cancel)
+
+    with pytest.raises(GenerationCancelled):
+        for item in run_streaming(job, cancel):
+            if getattr(item, "stage", "") == "download":
+                cancel.set()
+    assert not hubmod.is_downloaded(engine.resolve("tiny/wan", "t2v"))
+    assert _outputs(tmp_path) == []
+    # and the next request works (the download resumes)
+    result = engine.text_to_video("a ball", model="tiny/wan", frames=5, height=32, width=32, steps=2, seed=1,
+                                  output=tmp_path / "y.mp4")
+    assert Path(result.path).exists()
+
+
+def test_time_left_from_the_measured_pace() -> None:
+    left = TimeLeft()
+    assert left.update(Progress("denoise", 1, 50), now=100.0) is None  # the first step includes warm-up
+    assert left.update(Progress("denoise", 2, 50), now=102.0) == pytest.approx(96.0)  # 48 steps x 2 s
+    assert left.update(Progress("denoise", 11, 50), now=110.0) == pytest.approx(39.0)  # 10 s for 10 steps
+    assert left.update(Progress("encode", 0, 1), now=111.0) is None  # a new stage starts over
+    line = describe(Progress("denoise", 11, 50, "step", "Denoising step 11/50"), 95.0)
+    assert line == "Denoising step 11/50 · 1:35 left"

@@ -1,0 +1,142 @@
+"""Uploads the browser cannot play, shown through a playable H.264 copy.
+
+Browsers play H.264 (yuv420p) or AV1 in MP4, VP8/VP9/AV1 in WebM and Theora in Ogg. Any other
+upload (AVI, MKV, MOV, HEVC in MP4, 10-bit H.264) shows "Video not playable" although PyAV reads it
+and the models classify it. When such a video is uploaded, the tab swaps it for an H.264 MP4 copy
+(:func:`playable_copy`): the whole video, its long side at most :data:`MAX_SIDE` pixels and at
+most :data:`MAX_FPS` frames a second, frames at the same times, without audio (the models read
+pictures only), so the copy classifies as the upload does. A video longer than
+:data:`MAX_SECONDS` is left as uploaded (copying it would keep the user waiting), with a note.
+"""
+
+from __future__ import annotations
+
+import logging
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from videogen.errors import InvalidVideoError, VideogenError
+
+logger = logging.getLogger(__name__)
+
+MAX_SIDE = 640  # pixels, the copy's long side (never enlarged)
+MAX_FPS = 30.0
+MAX_SECONDS = 120.0  # longer uploads are not copied (a minute of 720p takes about 15 s on 2 cores)
+# (container, codec) pairs that browsers play, as Gradio's own check has them
+PLAYABLE = {("mp4", "h264"), ("mp4", "av1"), ("webm", "vp8"), ("webm", "vp9"), ("webm", "av1"), ("ogg", "theora")}
+CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".webm": "webm", ".ogg": "ogg", ".ogv": "ogg"}
+
+
+def browser_playable(path: str | Path) -> bool:
+    """Whether browsers play this file as it is (by its extension, video codec and pixel format)."""
+    import av
+
+    container = CONTAINERS.get(Path(path).suffix.lower())
+    if container is None:
+        return False
+    try:
+        with av.open(str(path)) as opened:
+            if not opened.streams.video:
+                return False
+            context = opened.streams.video[0].codec_context
+            codec, pixels = context.name, context.pix_fmt
+    except (av.error.FFmpegError, OSError):
+        return False
+    if (container, codec) not in PLAYABLE:
+        return False
+    return codec != "h264" or pixels in ("yuv420p", "yuvj420p")  # browsers decode 8-bit 4:2:0 H.264 only
+
+
+def playable_copy(path: str | Path, *, max_side: int = MAX_SIDE, max_fps: float = MAX_FPS) -> Path:
+    """An H.264 MP4 copy of the video next to it (``<name>.playable.mp4``; reused if there).
+
+    The copy runs as long as the video: frame ``n`` shows what the video shows at ``n / fps``, with
+    the video's frame rate capped at ``max_fps``; rotation metadata is applied to the pixels.
+    """
+    import av
+
+    from videogen.video_io import _open
+
+    source = Path(path)
+    target = source.with_name(f"{source.stem}.playable.mp4")
+    if target.is_file():
+        return target
+    partial = target.with_name(f".{target.stem}.part.mp4")
+    try:
+        with _open(source) as container, av.open(str(partial), mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            rate = min(float(stream.average_rate or stream.guessed_rate or 25), max_fps)
+            start = float(stream.start_time * stream.time_base) if stream.start_time is not None else None
+            encoder: Any = None
+            shown: tuple[Any, np.ndarray] | None = None  # the last decoded frame and its picture
+            written = 0
+
+            def write(picture: np.ndarray) -> None:
+                nonlocal encoder, written
+                if encoder is None:  # sized by the first picture (after rotation)
+                    encoder = out.add_stream("libx264", rate=Fraction(rate).limit_denominator(1001))
+                    encoder.height, encoder.width = picture.shape[:2]
+                    encoder.pix_fmt = "yuv420p"
+                    encoder.options = {"crf": "23", "preset": "veryfast"}
+                for packet in encoder.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
+                    out.mux(packet)
+                written += 1
+
+            for frame in container.decode(stream):
+                if frame.time is None:
+                    continue
+                start = frame.time if start is None else start
+                while shown is not None and written / rate < frame.time - start - 1e-6:
+                    write(shown[1])  # the slots before this frame show the previous one
+                shown = (frame, _picture(frame, max_side))
+            if shown is None:
+                raise InvalidVideoError(f"{source.name} has a video stream but no decodable frames.")
+            end = shown[0].time - start + 1 / float(stream.average_rate or rate)
+            while written == 0 or written / rate < end - 1e-6:
+                write(shown[1])
+            for packet in encoder.encode():
+                out.mux(packet)
+        partial.replace(target)
+    except av.error.FFmpegError as exc:
+        raise InvalidVideoError(f"{source.name} could not be converted for the browser ({exc}).") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+    logger.info("playable copy of %s: %s", source.name, target)
+    return target
+
+
+def _picture(frame: Any, max_side: int) -> np.ndarray:
+    """A decoded frame as RGB, its long side at most ``max_side``, even-sized, turned as shown."""
+    from videogen.video_io import _even_size, _rotate
+
+    scale = min(1.0, max_side / max(frame.width, frame.height))
+    width, height = max(2, round(frame.width * scale)), max(2, round(frame.height * scale))
+    picture = frame.to_ndarray(format="rgb24", width=width, height=height, interpolation="AREA")
+    rotation = float(getattr(frame, "rotation", 0) or 0)
+    picture = _rotate(picture, rotation) if rotation else picture
+    return _even_size(picture[None])[0]
+
+
+def show_playable(video: str | None) -> Any:
+    """The Video input's upload event: the upload, or its playable copy in its place."""
+    import gradio as gr
+
+    if not video or browser_playable(video):
+        return gr.skip()
+    from videogen.video_io import probe
+
+    name = Path(video).name
+    try:
+        duration = probe(video).duration
+        if duration > MAX_SECONDS:
+            gr.Info(f"Your browser cannot play {name}, and at {duration / 60:.0f} minutes it is too long to convert "
+                    "here; it is classified as uploaded all the same.")
+            return gr.skip()
+        return str(playable_copy(video))
+    except VideogenError as exc:
+        gr.Warning(str(exc))
+        return gr.skip()

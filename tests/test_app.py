@@ -15,6 +15,7 @@ from PIL import Image
 
 from videogen.ui.app import build_demo
 from videogen.ui.handlers import Handlers
+from videogen.ui.i18n import english
 from videogen.ui.playable import show_playable
 from videogen.ui.settings import MODEL_DEPENDENT
 from videogen.video_io import read_metadata, write_video
@@ -36,8 +37,8 @@ def test_app_starts_without_touching_models(app_url: str, hub_env) -> None:
     probe = ("HEAD", "/")  # at most one: whether the Hub answers picks the default recognizer
     assert [r for r in hub_env.requests if (r.method, r.path) != probe] == [], "no download at start-up"
     config = httpx.get(app_url + "config").json()
-    labels = [c["props"].get("label") for c in config["components"] if c.get("type") == "tabitem"]
-    assert labels == ["Text to Video", "Image to Video", "Action Recognition"]
+    labels = [english(c["props"].get("label")) for c in config["components"] if c.get("type") == "tabitem"]
+    assert labels == ["Text to Video", "Image to Video", "Action Recognition"]  # translated in the browser
     examples = [c for c in config["components"] if c.get("type") == "dataset"]
     assert len(examples) == 3, "a Try row in each tab (prompts, images + prompts, clips)"
 
@@ -60,8 +61,10 @@ def test_api_parameters_are_named_as_the_cli_options(app_url: str) -> None:
         params = {p["parameter_name"]: p for p in api[name]["parameters"]}
         assert list(params)[: len(required)] == required and set(optional) <= set(params), name
         assert [n for n, p in params.items() if not p["parameter_has_default"]] == required, name
-        for setting in set(optional) & set(SETTINGS):
+        for setting in set(optional) & set(SETTINGS) - {"seed"}:
             assert params[setting]["parameter_default"] is None, f"{name} {setting}: the model's default"
+        if "seed" in params:
+            assert params["seed"]["parameter_default"] == -1, f"{name} seed: -1, a random seed"
         assert not any(r["label"].startswith("value_") for r in api[name]["returns"]), f"{name}: unnamed outputs"
     for name in ("/text_to_video", "/image_to_video"):
         assert [r["label"].lower() for r in api[name]["returns"]] == ["video", "status", "seed"]
@@ -209,3 +212,31 @@ def test_app_help_lists_the_flags() -> None:
     assert done.returncode == 0
     for flag in ("--host", "--port", "--share", "--device", "--offline"):
         assert flag in done.stdout
+
+
+def test_an_api_client_that_cancels_stops_the_job_and_frees_the_queue(app_url: str, tmp_path: Path) -> None:
+    """job.cancel() closes the handler's generator: the worker stops, writes nothing, and the next job runs."""
+    import threading
+    import time
+
+    from videogen.config import load_settings
+
+    outputs = load_settings().output_dir
+    before = set(outputs.glob("*.mp4")) if outputs.exists() else set()
+    client = Client(app_url, verbose=False, download_files=str(tmp_path))
+    job = client.submit("a green triangle rotating clockwise", model="shapes-t2v", frames=257, height=1024, width=1024,
+                        api_name="/text_to_video")
+    deadline = time.monotonic() + 60
+    while not any(t.name == "videogen-job" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    job.cancel()
+    stopped = time.monotonic()
+    while any(t.name == "videogen-job" for t in threading.enumerate()) and time.monotonic() - stopped < 10:
+        time.sleep(0.05)
+    assert time.monotonic() - stopped < 3.0, "the worker kept running after the client cancelled"
+    time.sleep(0.5)
+    assert (set(outputs.glob("*.mp4")) if outputs.exists() else set()) == before
+    video, status, _ = client.predict("a red circle moving left", model="shapes-t2v", api_name="/text_to_video")
+    assert Path(video["video"] if isinstance(video, dict) else video).exists()
+    client.close()

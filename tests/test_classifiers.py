@@ -198,10 +198,11 @@ def test_ui_labels_box_is_blank_with_the_kinetics_placeholder() -> None:
     import gradio as gr
 
     from videogen.ui.action_recognition import build_tab
+    from videogen.ui.i18n import english
 
     with gr.Blocks() as demo:
         build_tab(lambda *a: None, lambda m, t: m, [("X-CLIP", "xclip-base-32")], "xclip-base-32", [])
-    props = [c["props"] for c in demo.get_config_file()["components"]]
+    props = [english(c["props"]) for c in demo.get_config_file()["components"]]  # labels are translation markers
     [box] = [p for p in props if str(p.get("label", "")).startswith("Labels")]
     assert box["value"] == "" and "400 Kinetics" in box["placeholder"] and box["visible"] is not False
 

@@ -121,7 +121,8 @@ def test_the_handler_hands_one_request_down_and_every_failure_has_a_message() ->
     handlers = Handlers(device="cpu")
     handlers._engine = engine = _Engine(InvalidInputError("frames must be between 1 and 1024, got 0"))
     *outputs, message = _run(handlers, prompt="a ball", model="", frames=0, height=None)
-    assert engine.requests == [GenerationRequest("a ball", frames=0)], "blank model: the default; None: unset"
+    # blank model: the default; None and 0 (what a shown, empty number box sends): unset
+    assert engine.requests == [GenerationRequest("a ball")], "blank model: the default; None and 0: unset"
     assert message == "frames must be between 1 and 1024, got 0" and outputs[-1][1] == f"⛔ {message}"
 
     handlers._engine = _Engine(RuntimeError("shape mismatch"))  # not one of videogen's errors: still a message

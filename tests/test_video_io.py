@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from videogen.errors import InvalidInputError, InvalidVideoError
-from videogen.video_io import read_frames, read_metadata, write_video
+from videogen.video_io import EXACT_BUDGET, read_frames, read_metadata, write_video
 
 
 def numbered_clip(num_frames: int, height: int = 48, width: int = 64) -> np.ndarray:
@@ -68,22 +68,12 @@ def test_read_frames_seeks_in_long_video(tmp_path: Path) -> None:
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
-    decoded = 0
-    original = av.container.InputContainer.decode
-
-    def counting_decode(self, *args, **kwargs):
-        nonlocal decoded
-        for frame in original(self, *args, **kwargs):
-            decoded += 1
-            yield frame
-
-    av.container.InputContainer.decode = counting_decode
-    try:
-        sampled = read_frames(path, 4)
-    finally:
-        av.container.InputContainer.decode = original
+    sampled = read_frames(path, 4, exact=True)
     assert sampled.times == pytest.approx([7.5, 22.5, 37.5, 52.5], abs=0.05)
+    assert sampled.exact == [True] * 4
+    decoded = sampled.stats.decoded + sampled.stats.skipped
     assert decoded < 200, f"decoded {decoded} of 1500 frames: it should seek, not decode everything"
+    assert sampled.stats.seeks == 4  # forward, each to the key frame before a target
 
 
 def test_read_frames_variable_frame_rate(tmp_path: Path) -> None:
@@ -161,3 +151,135 @@ def test_bad_files_are_refused_clearly(tmp_path: Path) -> None:
                           (tmp_path / "missing.mp4", "not found"), (truncated, "corrupt|no decodable|not a readable")]:
         with pytest.raises(InvalidVideoError, match=message):
             read_frames(path, 4)
+
+
+# --- frame-exact sampling that never decodes a frame twice (issue 11) ------------------------------
+
+FPS = 30
+
+
+def textured_video(path: Path, num_frames: int, gop: int | None, *, preset: str = "veryfast") -> Path:
+    """64x36 at 30 fps, every frame different (a scrolling random texture and a moving bar);
+    key frames every ``gop`` frames (None: only the first), B-frames as libx264 makes them."""
+    rng = np.random.default_rng(7)
+    texture = np.kron(rng.integers(0, 256, (12, 40, 3), dtype=np.uint8), np.ones((4, 4, 1), np.uint8))
+    keyint = str(gop or num_frames + 1)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = 64, 36, "yuv420p"
+        stream.options = {"g": keyint, "keyint_min": keyint, "sc_threshold": "0", "preset": preset, "crf": "28"}
+        for i in range(num_frames):
+            dy, dx = (i // 5) % 12, i % 96
+            image = texture[dy:dy + 36, dx:dx + 64].copy()
+            image[:, (i * 3) % 64] = 255
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def decode_everything(path: Path) -> tuple[list[float], list[np.ndarray], list[bool]]:
+    """Every frame, by a plain decode from the start: times, pixels, key-frame flags."""
+    times, images, keys = [], [], []
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            times.append(float(frame.time))
+            images.append(frame.to_ndarray(format="rgb24"))
+            keys.append(bool(frame.key_frame))
+    return times, images, keys
+
+
+class CountingDecoder:
+    """Records the pts of every packet read_frames gives a decoder."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sent: list[int] = []
+        original = av.video.codeccontext.VideoCodecContext.decode
+
+        def decode(context, packet=None):
+            if packet is not None:
+                self.sent.append(packet.pts)
+            return original(context, packet)
+
+        monkeypatch.setattr(av.video.codeccontext.VideoCodecContext, "decode", decode)
+
+
+def shown_at(times: list[float], target: float) -> int:
+    """Index of the frame on screen at ``target``: the last one starting at or before it."""
+    return max(i for i, t in enumerate(times) if t <= target + 1e-6)
+
+
+@pytest.mark.parametrize("gop", [1, 12, 250, None], ids=["every-frame", "gop-12", "gop-250", "one-key-frame"])
+def test_exact_sampling_decodes_each_frame_at_most_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gop: int | None) -> None:
+    frames_in_file = 900  # 30 s
+    path = textured_video(tmp_path / "v.mp4", frames_in_file, gop)
+    times, images, keys = decode_everything(path)
+    assert len(times) == frames_in_file and sum(keys) == (1 if gop is None else -(-frames_in_file // gop))
+
+    decoder = CountingDecoder(monkeypatch)
+    sampled = read_frames(path, 16, exact=True)
+
+    # never a packet twice, never more than one decode of the file
+    assert len(decoder.sent) == len(set(decoder.sent)) <= frames_in_file
+    assert sampled.stats.decoded + sampled.stats.skipped == len(decoder.sent)
+    # the frame on screen at each target, pixel for pixel what a full decode gives
+    assert sampled.exact == [True] * 16
+    for target, time, image in zip(sampled.targets, sampled.times, sampled.frames):
+        index = shown_at(times, target)
+        assert time == pytest.approx(times[index])
+        assert np.array_equal(image, images[index])
+
+
+def test_exact_sampling_reaches_targets_in_one_gop_by_decoding_forward(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """All 16 targets inside one 30-s group of pictures: one run from the key frame, no seek back."""
+    path = textured_video(tmp_path / "one-gop.mp4", 900, None)
+    decoder = CountingDecoder(monkeypatch)
+    sampled = read_frames(path, 16, exact=True)
+    last_target_frame = shown_at([i / FPS for i in range(900)], sampled.targets[-1])
+    assert sampled.stats.seeks == 0
+    assert len(decoder.sent) <= last_target_frame + 1 + 3  # up to the last target (and its B-frame neighbours)
+
+
+@pytest.fixture(scope="module")
+def three_minutes_gop_250(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3 minutes at 30 fps (5,400 frames), a key frame every 250: tiny, so only the counts matter."""
+    return textured_video(tmp_path_factory.mktemp("sampling") / "three-minutes.mp4", 180 * FPS, 250, preset="ultrafast")
+
+
+def test_default_sampling_takes_nearby_key_frames_on_a_long_video(three_minutes_gop_250: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    decoder = CountingDecoder(monkeypatch)
+    sampled = read_frames(three_minutes_gop_250, 16)
+
+    # at most the budget per target: 16 key frames and a few short runs, not 16 runs of ~125 frames
+    assert len(decoder.sent) <= 16 * (EXACT_BUDGET + 1) and len(decoder.sent) * 10 <= 5400
+    assert sampled.stats.decoded <= len(decoder.sent)
+    assert sampled.stats.seeks <= 16
+    slice_s = 180 / 16
+    assert all(abs(time - target) <= slice_s / 2 + 1e-6 for time, target in zip(sampled.times, sampled.targets))
+    assert sampled.times == sorted(sampled.times) and len(set(sampled.times)) == 16
+    assert not all(sampled.exact)  # most targets are 100+ frames past their key frame
+
+    times, images, keys = decode_everything(three_minutes_gop_250)
+    for target, time, image, exact in zip(sampled.targets, sampled.times, sampled.frames, sampled.exact):
+        index = times.index(time)
+        assert np.array_equal(image, images[index])
+        assert keys[index] or exact  # a frame that is not the exact one is a key frame
+        assert exact == (index == shown_at(times, target))
+
+
+def test_default_sampling_of_a_single_key_frame_video_is_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No key frame near the targets: exact frames, decoding forward once (not once per sample)."""
+    path = textured_video(tmp_path / "one-key.mp4", 1200, None)
+    decoder = CountingDecoder(monkeypatch)
+    sampled = read_frames(path, 16)
+    assert len(decoder.sent) == len(set(decoder.sent)) <= 1200
+    assert sampled.exact[1:] == [True] * 15 and sampled.stats.seeks == 0  # the first may take key frame 0
+
+
+def test_default_sampling_of_a_short_clip_is_exact(tmp_path: Path) -> None:
+    """Short clips (what the app generates and the embedded models were trained on) stay exact."""
+    path = write_video(numbered_clip(24), tmp_path / "short.mp4", fps=8)
+    default, exact = read_frames(path, 16), read_frames(path, 16, exact=True)
+    assert default.exact == [True] * 16 and default.times == exact.times
+    assert np.array_equal(default.frames, exact.frames)

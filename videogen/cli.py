@@ -1,6 +1,6 @@
 """``python -m videogen``: the command line, a contract scripts rely on.
 
-Commands: ``models``, ``t2v``, ``i2v``, ``classify``, ``download``. ``--json`` prints exactly one
+Commands: ``models``, ``t2v``, ``i2v``, ``classify``, ``download``, ``plan``, ``eval``, ``bench``. ``--json`` prints exactly one
 JSON document on stdout (a list with one object per item); progress goes to stderr, and so do an
 item's warnings (``warning: ...``, also in its ``"warnings"`` list). Errors exit
 non-zero with a one-line message on stderr and no traceback (``--debug`` shows it).
@@ -94,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--images", type=int, default=60, help="image-to-video inputs")
     evaluate.add_argument("--seed", type=int, default=20261121)
     evaluate.add_argument("--json-out", default="eval.json", help="where to write the full results")
+
+    from videogen.bench import add_arguments as bench_arguments
+
+    bench = sub.add_parser("bench", parents=[common], help="speed against baselines timed in the same run (offline)")
+    bench_arguments(bench)
     return parser
 
 
@@ -226,6 +231,11 @@ def run(args: argparse.Namespace) -> int:
             print(format_table(report))
             print(f"full results: {args.json_out}")
             return 0
+
+        if args.command == "bench":
+            from videogen.bench import main as bench_main
+
+            return bench_main(args)
 
         engine = api.Engine(device=getattr(args, "device", None))
         if args.command == "download":

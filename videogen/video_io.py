@@ -1,10 +1,17 @@
 """Reading and writing video with PyAV (FFmpeg inside the wheel, libx264 included).
 
-Reading (:func:`read_frames`) samples N frames uniformly *by time*, seeking to each target rather
-than decoding the whole file, so a long upload costs about N short decodes. Timestamps (not frame
-indices) make variable-frame-rate phone videos sample evenly. Rotation metadata is applied to the
-pixels (PyAV reports it but does not rotate). Corrupt, audio-only and frameless files raise
-:class:`~videogen.errors.InvalidVideoError`.
+Reading (:func:`read_frames`) samples N frames uniformly *by time* and never decodes a frame twice.
+It first lists the video's packets (demuxing reads the file but decodes nothing), then plans which
+packets to decode: for each target the run from the key frame before it (or from where the decoder
+already is) to the frame on screen then. Targets in one group of pictures are reached by decoding
+forward; the decoder seeks only forward, to a key frame it has not decoded yet, so the cost is at
+most one decode of the file whatever its key-frame spacing. Frames that neither a target nor a
+later frame needs (non-reference B-frames) are skipped. By default a target whose exact frame would
+cost more than :data:`EXACT_BUDGET` frames of decoding takes the nearest key frame instead when one
+lies within half a sample's slice of it (``exact=True`` always decodes the exact frame); the result
+says which frames are exact. Timestamps (not frame indices) make variable-frame-rate phone videos
+sample evenly. Rotation metadata is applied to the pixels (PyAV reports it but does not rotate).
+Corrupt, audio-only and frameless files raise :class:`~videogen.errors.InvalidVideoError`.
 
 :func:`iter_frames_at` is the other way, for many targets (a timeline of a long video): one pass in
 order through the file, converting only the frames on screen at the targets, at a reduced size.
@@ -22,7 +29,8 @@ import os
 import threading
 from collections.abc import Callable
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -35,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 METADATA_KEY = "comment"  # a tag the MP4 muxer always writes
 SEEK_GAP_S = 1.0  # iter_frames_at seeks over gaps between targets longer than this (and than a GOP)
+EXACT_BUDGET = 30  # read_frames (default): frames it decodes to reach one exact frame before taking a key frame near it
+SEEK_MIN_PACKETS = 64  # read_frames seeks over a gap of more packets than this; shorter gaps are read through, not decoded
 
 
 @dataclass(frozen=True)
@@ -48,11 +58,24 @@ class VideoInfo:
     rotation: int  # degrees counter-clockwise, as stored in the display matrix
 
 
+@dataclass
+class DecodeStats:
+    """What one :func:`read_frames` or :func:`iter_frames_at` call cost."""
+
+    decoded: int = 0  # frames the decoder produced (each frame of the file at most once, unless a seek went back)
+    converted: int = 0  # frames converted to RGB (at the reduced size)
+    seeks: int = 0  # jumps forward over gaps between targets
+    skipped: int = 0  # read_frames: packets the decoder dropped undecoded (non-reference frames no target needs)
+
+
 @dataclass(frozen=True)
 class SampledFrames:
     frames: np.ndarray  # (N, H, W, 3) uint8 RGB
-    times: list[float]  # presentation time of each frame, seconds
+    times: list[float]  # presentation time of each frame, seconds: the timestamps actually used
     info: VideoInfo
+    targets: list[float] = field(default_factory=list)  # the times asked for, seconds (centres of N equal slices)
+    exact: list[bool] = field(default_factory=list)  # frames[i] is the frame on screen at targets[i]
+    stats: DecodeStats = field(default_factory=DecodeStats)
 
 
 def _open(path: str | Path) -> Any:
@@ -92,57 +115,77 @@ def _rotate(image: np.ndarray, degrees_ccw: float) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, k=turns)) if turns else image
 
 
-def read_frames(path: str | Path, num_frames: int) -> SampledFrames:
+def read_frames(path: str | Path, num_frames: int, *, exact: bool = False) -> SampledFrames:
     """Sample ``num_frames`` frames spread evenly over the video's duration.
 
-    Targets are the centres of ``num_frames`` equal time slices. For each target the decoder seeks
-    to the preceding key frame (only when the target is more than a second past the current
-    position) and decodes forward to the frame on screen at that time. If the video has fewer frames
-    than asked for, frames repeat, so the result always has ``num_frames`` frames.
+    Targets are the centres of ``num_frames`` equal time slices; the frame for each is the one on
+    screen then (the last frame starting at or before it). No frame is decoded twice, so the cost is
+    at most one decode of the file. With ``exact=False`` (what recognition needs) a target whose
+    frame would take more than :data:`EXACT_BUDGET` frames of decoding to reach gets the nearest
+    key frame instead, if one lies within half a slice of it: on a long video with distant key
+    frames this decodes about one frame per target. ``result.times`` are the times of the frames
+    used and ``result.exact`` says which are the exact ones. If the video has fewer frames than
+    asked for, frames repeat, so the result always has ``num_frames`` frames.
     """
     import av
 
     if num_frames < 1:
         raise InvalidInputError(f"num_frames must be at least 1, got {num_frames}")
+    name = Path(path).name
+    stats = DecodeStats()
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        time_base = stream.time_base
         info = _info(container, stream)
-        start, duration = _span(container, stream, info)
+        table = _scan(container, stream)
+        start = _start_time(stream)
+        end = table.end_time(info.fps) if table is not None else _end_time(container, stream)
+        duration = max(info.duration, end - start)
         targets = [start + (i + 0.5) * duration / num_frames for i in range(num_frames)] if duration > 0 else []
-
-        frames: list[np.ndarray] = []
-        times: list[float] = []
-        rotation = 0.0
         try:
-            if not targets:  # unknown duration: decode the start of the stream
-                for frame in container.decode(stream):
-                    frames.append(frame.to_ndarray(format="rgb24"))
-                    times.append(float(frame.time or 0.0))
-                    rotation = float(getattr(frame, "rotation", 0) or 0)
-                    if len(frames) == num_frames:
-                        break
-            else:
-                frames, times, rotation = _decode_at(container, stream, targets)
+            if table is not None and targets:
+                picks, ranges = _plan(table.times, table.key, targets, exact=exact, budget=EXACT_BUDGET,
+                                      reach=0.5 * duration / num_frames)
+                found = _walk(path, container, stream, table, ranges, {table.pts[p.packet] for p in picks}, stats)
+                chosen = [found.get(table.pts[p.packet]) for p in picks]
+                exactness = [p.exact for p in picks]
+            else:  # no timestamps to plan with, or an unknown duration: decode from the start, once
+                chosen = _decode_through(container, stream, targets, num_frames, stats)
+                exactness = [bool(targets)] * len(chosen)
         except av.error.FFmpegError as exc:
-            if not frames:
-                raise InvalidVideoError(f"{Path(path).name} could not be decoded ({exc}); the file may be corrupt.") from exc
-            logger.warning("Decoding %s stopped early (%s); using the %d frames read", path, exc, len(frames))
+            raise InvalidVideoError(f"{name} could not be decoded ({exc}); the file may be corrupt.") from exc
 
-    if not frames:
-        raise InvalidVideoError(f"{Path(path).name} has a video stream but no decodable frames.")
-    while len(frames) < num_frames:  # short or truncated video: repeat evenly
-        index = len(frames) * len(frames) // num_frames
-        frames.append(frames[min(index, len(frames) - 1)])
-        times.append(times[min(index, len(times) - 1)])
+    if not any(frame is not None for frame in chosen):
+        raise InvalidVideoError(f"{name} has a video stream but no decodable frames.")
+    if len(chosen) < num_frames or None in chosen:
+        logger.warning("%s: %d of %d frames could be read; repeating the nearest ones",
+                       path, sum(f is not None for f in chosen), num_frames)
+        chosen, exactness = _fill(chosen, exactness, num_frames)
+    arrays: dict[int, np.ndarray] = {}
+    for frame in chosen:
+        if id(frame) not in arrays:
+            arrays[id(frame)] = frame.to_ndarray(format="rgb24")
+            stats.converted += 1
+    rotation = float(getattr(chosen[0], "rotation", 0) or 0)
+    frames = [arrays[id(frame)] for frame in chosen]
+    times = [float(frame.pts * time_base) for frame in chosen]  # frames drained from a decoder carry no time base
     if rotation:
         frames = [_rotate(f, rotation) for f in frames]
         info = VideoInfo(frames[0].shape[1], frames[0].shape[0], info.fps, info.duration, info.frame_count, info.codec, int(rotation))
-    return SampledFrames(np.stack(frames[:num_frames]), times[:num_frames], info)
+    return SampledFrames(np.stack(frames), times, info, targets or [], exactness, stats)
+
+
+def _fill(chosen: list[Any], exactness: list[bool], count: int) -> tuple[list[Any], list[bool]]:
+    """``count`` frames: missing ones (decode errors, a short video) repeat the nearest frame read."""
+    chosen = chosen + [None] * (count - len(chosen))
+    read = [i for i, frame in enumerate(chosen) if frame is not None]
+    filled = [chosen[i] if chosen[i] is not None else chosen[min(read, key=lambda r: (abs(r - i), r))] for i in range(count)]
+    return filled, [exactness[i] if i < len(exactness) and chosen[i] is not None else False for i in range(count)]
 
 
 def probe(path: str | Path) -> VideoInfo:
-    """The video's size, frame rate and duration, without decoding more than its last GOP.
+    """The video's size, frame rate and duration, without decoding a frame.
 
     ``duration`` runs from the first frame to the end of the last one (as :func:`read_frames` and
     :func:`iter_frames_at` measure time), which corrects headers that misstate it.
@@ -165,63 +208,246 @@ def _span(container: Any, stream: Any, info: VideoInfo) -> tuple[float, float]:
 
 
 def _end_time(container: Any, stream: Any) -> float:
-    """When the last frame ends, from decoding the last GOP (headers misstate some VFR files)."""
+    """When the last frame ends, from the packets of the last GOP (headers misstate some VFR files)."""
     import av
 
-    last = 0.0
+    last = None
     try:
         container.seek(2**62, stream=stream, backward=True, any_frame=False)
-        for frame in container.decode(stream):
-            if frame.time is not None:
-                last = max(last, float(frame.time))
+        for packet in container.demux(stream):
+            if packet.size and packet.pts is not None:
+                last = packet.pts if last is None else max(last, packet.pts)
     except av.error.FFmpegError:
+        pass
+    if last is None:
         return 0.0
     rate = float(stream.average_rate or stream.guessed_rate or 0)
-    return last + (1.0 / rate if rate else 0.0)
+    return float(last * stream.time_base) + (1.0 / rate if rate else 0.0)
 
 
-def _decode_at(container: Any, stream: Any, targets: list[float]) -> tuple[list[np.ndarray], list[float], float]:
-    """Decode the frame on screen at each target time (targets ascending): the last frame that
-    starts at or before it (the first frame, for a target before the stream starts)."""
-    frames: list[np.ndarray] = []
-    times: list[float] = []
-    rotation = 0.0
-    decoder: Any = None
-    position = -1.0  # time of the last decoded frame
-    shown = None  # the last decoded frame at or before the current target
-    ahead = None  # a decoded frame past the previous target, not yet consumed
-    for target in targets:
-        if decoder is None or target - position > 1.0:
-            container.seek(int(max(target - 0.001, 0) / stream.time_base), stream=stream, backward=True, any_frame=False)
-            decoder, shown, ahead = container.decode(stream), None, None
-        while True:
-            frame, ahead = (ahead, None) if ahead is not None else (next(decoder, None), None)
-            if frame is None:  # end of stream: the last frame stays on screen
-                break
-            if frame.time is None:
-                continue
-            position = float(frame.time)
-            if position <= target + 1e-6:
-                shown = frame
-            else:
-                ahead = frame
-                break
-        chosen = shown if shown is not None else ahead
-        if chosen is None:
-            break
-        frames.append(chosen.to_ndarray(format="rgb24"))
-        times.append(float(chosen.time))
-        rotation = float(getattr(chosen, "rotation", 0) or 0)
-    return frames, times, rotation
+# ---------------------------------------------------------------------------------------------
+# read_frames: list the packets, plan which to decode, decode them in one forward walk
 
 
 @dataclass
-class DecodeStats:
-    """What one pass of :func:`iter_frames_at` cost."""
+class _Packets:
+    """The video packets in decode order, as demuxing lists them (nothing decoded)."""
 
-    decoded: int = 0  # frames the decoder produced (each frame of the file at most once, unless a seek went back)
-    converted: int = 0  # frames converted to RGB (at the reduced size)
-    seeks: int = 0  # jumps forward over gaps between targets
+    pts: list[int]
+    dts: list[int | None]
+    key: list[bool]
+    time_base: Fraction
+
+    @property
+    def times(self) -> list[float]:
+        scale = float(self.time_base)  # not Fraction arithmetic: a long video has 100,000s of packets
+        return [p * scale for p in self.pts]
+
+    def end_time(self, fps: float) -> float:
+        """When the last frame ends (as :func:`_end_time` measures it)."""
+        return float(max(self.pts) * self.time_base) + (1.0 / fps if fps else 0.0)
+
+
+def _scan(container: Any, stream: Any) -> _Packets | None:
+    """Every packet's timestamps and key-frame flag, by demuxing (reading) the file once.
+
+    None when the packets cannot guide a plan (no timestamps, or two packets with the same ones);
+    the caller then decodes from the start. A file cut short lists the packets before the cut.
+    """
+    import av
+
+    pts: list[int] = []
+    dts: list[int | None] = []
+    key: list[bool] = []
+    try:
+        for packet in container.demux(stream):
+            if packet.size:
+                pts.append(packet.pts)
+                dts.append(packet.dts)
+                key.append(bool(packet.is_keyframe))
+    except av.error.FFmpegError as exc:
+        logger.warning("Listing the packets stopped early (%s); using the %d read", exc, len(pts))
+    if not pts or None in pts or len(set(zip(dts, pts))) < len(pts):
+        return None
+    return _Packets(pts, dts, key, stream.time_base)
+
+
+@dataclass(frozen=True)
+class _Pick:
+    packet: int  # the frame used for one target: its packet's index, in decode order
+    exact: bool  # it is the frame on screen at the target
+
+
+def _plan(
+    times: list[float], key: list[bool], targets: list[float], *, exact: bool, budget: int, reach: float,
+) -> tuple[list[_Pick], list[tuple[int, int]]]:
+    """Which frame to use for each target (ascending), and the runs of packets to decode for them.
+
+    ``times`` are the packets' presentation times and ``key`` their key-frame flags, in decode
+    order. The runs (first and last packet, inclusive) ascend and never overlap: each starts at a
+    key frame, or right after the previous run. A target is reached from where the decoder already
+    is, or from the key frame before it when that lies further on. With ``exact=False`` a target
+    that would cost more than ``budget`` packets takes the nearest key frame within ``reach``
+    seconds of it, if there is one.
+    """
+    count = len(times)
+    order = sorted(range(count), key=lambda i: (times[i], i))
+    sorted_times = [times[i] for i in order]
+    keys = sorted((i for i in range(count) if key[i]), key=lambda i: (times[i], i))
+    key_times = [times[i] for i in keys]
+    last_key = []  # last_key[i]: the last key frame at or before packet i in decode order (-1: none)
+    for i in range(count):
+        last_key.append(i if key[i] else (last_key[-1] if i else -1))
+
+    picks: list[_Pick] = []
+    runs: list[tuple[int, int]] = []
+    fed = -1  # the last packet the plan decodes so far
+    for target in targets:
+        shown = order[max(bisect_right(sorted_times, target + 1e-6) - 1, 0)]
+        restart = last_key[shown]
+        while restart > 0 and times[restart] > times[shown] + 1e-9:  # a leading frame: it needs the GOP before
+            restart = last_key[restart - 1]
+        first = fed + 1 if restart <= fed else max(restart, 0)
+        cost = shown - first + 1 if shown > fed else 0
+        pick, last = _Pick(shown, True), shown
+        if not exact and cost > budget:
+            at = bisect_right(key_times, target + 1e-6)
+            near = [keys[n] for n in (at - 1, at) if 0 <= n < len(keys) and abs(key_times[n] - target) <= reach + 1e-9]
+            if near:
+                nearest = min(near, key=lambda i: abs(times[i] - target))
+                pick, first, last = _Pick(nearest, nearest == shown), nearest, nearest
+        picks.append(pick)
+        if last > fed:
+            first = max(first, fed + 1)
+            if runs and runs[-1][1] == first - 1:
+                runs[-1] = (runs[-1][0], last)
+            else:
+                runs.append((first, last))
+            fed = last
+    return picks, runs
+
+
+class _Reader:
+    """Reads the packets :func:`_scan` listed, by index, seeking forward over long gaps."""
+
+    def __init__(self, container: Any, stream: Any, table: _Packets, stats: DecodeStats) -> None:
+        self.container, self.stream, self.table, self.stats = container, stream, table, stats
+        self.index = {(d, p): i for i, (d, p) in enumerate(zip(table.dts, table.pts))}
+        self.packets: Iterator[Any] | None = None
+        self.next: int | None = None  # the index of the packet the demuxer reads next (None: not known)
+
+    def goto(self, i: int) -> None:
+        """Make packet ``i`` come next: read on to it when it is near, otherwise seek to it."""
+        if self.next is None or not 0 <= i - self.next <= SEEK_MIN_PACKETS:
+            self._seek(self.table.pts[i])
+            self.stats.seeks += self.next is not None or i > 0  # rewinding to the start after the scan is no jump
+
+    def _seek(self, stamp: int) -> None:
+        self.container.seek(stamp, stream=self.stream, backward=True, any_frame=False)
+        self.packets, self.next = self.container.demux(self.stream), None
+
+    def read(self, i: int) -> Any | None:
+        """Packet ``i``, or None when the file ends before it.
+
+        A seek lands on a key frame at or before the time asked for (packets before ``i`` are read
+        and dropped, not decoded); should one land past it, the next tries its decode time, then
+        the start of the file.
+        """
+        fallbacks = [stamp for stamp in (self.table.dts[i], self.table.dts[0]) if stamp is not None]
+        while True:
+            packet = next(self.packets, None) if self.packets is not None else None
+            if packet is None or not packet.size:
+                return None
+            got = self.index.get((packet.dts, packet.pts))
+            if got is None:
+                continue
+            self.next = got + 1
+            if got == i:
+                return packet
+            if got > i:
+                if not fallbacks:
+                    return None
+                self._seek(fallbacks.pop(0))
+
+
+def _walk(path: str | Path, container: Any, stream: Any, table: _Packets, runs: list[tuple[int, int]],
+          wanted: set[int], stats: DecodeStats) -> dict[int, Any]:
+    """Decode the runs of packets in order; the frames whose pts are ``wanted``, by pts.
+
+    The decoder belongs to a second opening of the file, so that seeking ``container`` does not
+    reset it: frames from one run are still being decoded (threads) while the next one is read.
+    Packets nobody wants are given to it with ``skip_frame="NONREF"``, so it decodes only those
+    that are references for later frames.
+    """
+    import av
+
+    found: dict[int, Any] = {}
+    sent = decoded = 0
+
+    def take(frames: list[Any]) -> None:
+        nonlocal decoded
+        for frame in frames:
+            decoded += 1
+            if frame.pts in wanted:
+                found[frame.pts] = frame
+
+    reader = _Reader(container, stream, table, stats)
+    with av.open(str(path)) as decoding:
+        ctx = decoding.streams.video[0].codec_context
+        ctx.thread_type = "AUTO"
+        try:
+            for first, last in runs:
+                reader.goto(first)
+                for i in range(first, last + 1):
+                    packet = reader.read(i)
+                    if packet is None:
+                        raise EOFError(f"the file ends before packet {i} of the {len(table.pts)} listed")
+                    ctx.skip_frame = "DEFAULT" if table.pts[i] in wanted else "NONREF"
+                    sent += 1
+                    take(ctx.decode(packet))
+            ctx.skip_frame = "DEFAULT"
+            take(ctx.decode(None))
+        except (av.error.FFmpegError, EOFError) as exc:
+            if not found:
+                if isinstance(exc, EOFError):
+                    raise InvalidVideoError(f"{Path(path).name} could not be decoded ({exc}); the file may be truncated.") from exc
+                raise
+            logger.warning("Decoding %s stopped early (%s); using the %d frames read", path, exc, len(found))
+    stats.decoded += decoded
+    stats.skipped += max(sent - decoded, 0)
+    return found
+
+
+def _decode_through(container: Any, stream: Any, targets: list[float], count: int, stats: DecodeStats) -> list[Any]:
+    """Decode from the start, once: the frame on screen at each target (ascending), or with no
+    targets (an unknown duration) the first ``count`` frames."""
+    import av
+
+    container.seek(0, stream=stream, backward=True, any_frame=False)
+    chosen: list[Any] = []
+    shown = None  # the last frame at or before the current target
+    try:
+        for frame in container.decode(stream):
+            stats.decoded += 1
+            if frame.time is None:
+                continue
+            if not targets:
+                chosen.append(frame)
+                if len(chosen) == count:
+                    break
+                continue
+            while len(chosen) < len(targets) and float(frame.time) > targets[len(chosen)] + 1e-6:
+                chosen.append(shown if shown is not None else frame)
+            if len(chosen) == len(targets):
+                break
+            shown = frame
+    except av.error.FFmpegError as exc:
+        if shown is None and not chosen:
+            raise
+        logger.warning("Decoding stopped early (%s); using the frames read", exc)
+    while targets and len(chosen) < len(targets) and shown is not None:  # the last frame stays on screen
+        chosen.append(shown)
+    return chosen
 
 
 def iter_frames_at(

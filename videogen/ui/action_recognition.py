@@ -16,6 +16,7 @@ import gradio as gr
 import numpy as np
 
 from videogen.registry import find
+from videogen.ui.i18n import Locale, locale_of, t, tr
 from videogen.ui.playable import show_playable
 from videogen.ui.text_to_video import GPU_QUEUE
 
@@ -39,46 +40,57 @@ SEGMENT_HEIGHT = 200
 
 def build_tab(
     classify: Callable, model_card: Callable, choices: list[tuple[str, str]], default: str, examples: list[str],
-    *, cancel: Callable | None = None,
+    *, cancel: Callable | None = None, page_texts: Callable | None = None, on_load: Callable | None = None,
 ) -> None:
+    """The tab's widgets and events. ``choices`` and the card are in English; ``page_texts`` puts them
+    in the browser's language when the page loads (``on_load``: the app's ``Blocks.load``)."""
+
     def takes_labels(model: str) -> bool:
         """X-CLIP models, and repos or folders not in the registry (their family is read when run)."""
         spec = find(model, "classify")
         return spec is None or spec.family_info.zero_shot
 
-    def model_changed(model: str) -> tuple[str, dict]:
+    def model_changed(model: str, request: gr.Request | None = None) -> tuple[str, dict]:
+        card = model_card(model, "classify", locale_of(request))
         if takes_labels(model):
-            return model_card(model, "classify"), gr.update(visible=True)
-        return model_card(model, "classify"), gr.update(visible=False, value="")  # closed-set: no labels
+            return card, gr.update(visible=True)
+        return card, gr.update(visible=False, value="")  # closed-set: no labels
 
     with gr.Row():
         with gr.Column(scale=1):
-            video = gr.Video(label="Video", sources=["upload", "webcam"])
-            model = gr.Dropdown(choices, value=default, label="Model", allow_custom_value=True)
+            video = gr.Video(label=t("Video"), sources=["upload", "webcam"])
+            model = gr.Dropdown(choices, value=default, label=t("Model"), allow_custom_value=True)
             model_info = gr.Markdown(model_card(default, "classify"))
-            labels = gr.Textbox(label="Labels (comma-separated; X-CLIP only)", value="", placeholder=LABELS_PLACEHOLDER,
+            labels = gr.Textbox(label=t("Labels (comma-separated; X-CLIP only)"), value="", placeholder=t(LABELS_PLACEHOLDER),
                                 visible=takes_labels(default))
             with gr.Row():
-                run = gr.Button("Classify", variant="primary")
-                stop = gr.Button("Cancel", variant="stop", visible=cancel is not None)
+                run = gr.Button(t("Classify"), variant="primary")
+                stop = gr.Button(t("Cancel"), variant="stop", visible=cancel is not None)
             if examples:
-                gr.Examples([[clip] for clip in examples], inputs=[video], label="Try (shapes world)")
+                gr.Examples([[clip] for clip in examples], inputs=[video], label=t("Try (shapes world)"))
         with gr.Column(scale=1):
-            scores = gr.Label(label="Top 5", num_top_classes=5)
-            status = gr.Markdown(label="Status")  # labels name the API's outputs
-            strip = gr.Gallery(label="Sampled frames", columns=STRIP_COLUMNS, height=STRIP_HEIGHT, object_fit="contain")
+            scores = gr.Label(label=t("Top 5"), num_top_classes=5)
+            status = gr.Markdown(label=t("Status"))  # labels name the API's outputs
+            strip = gr.Gallery(label=t("Sampled frames"), columns=STRIP_COLUMNS, height=STRIP_HEIGHT, object_fit="contain")
     with gr.Column():
-        summary = gr.Markdown(label="Summary", visible=False)
+        summary = gr.Markdown(label=t("Summary"), visible=False)
         plot = gr.LinePlot(x="time_s", y="probability", color="label", x_title="time (s)", y_title="probability",
-                           color_title="action", y_lim=[0, 1], label="Timeline: the top actions over time",
+                           color_title="action", y_lim=[0, 1], label=t("Timeline: the top actions over time"),
                            visible=False)
         with gr.Row():
-            segment = gr.Slider(1, 2, value=1, step=1, label="Segment", visible=False, scale=3)
-            segment_scores = gr.Label(label="Segment", num_top_classes=3, visible=False, scale=1)
-        segment_frames = gr.Gallery(label="Segment frames", columns=SEGMENT_COLUMNS, height=SEGMENT_HEIGHT,
+            segment = gr.Slider(1, 2, value=1, step=1, label=t("Segment"), visible=False, scale=3)
+            segment_scores = gr.Label(label=t("Segment"), num_top_classes=3, visible=False, scale=1)
+        segment_frames = gr.Gallery(label=t("Segment frames"), columns=SEGMENT_COLUMNS, height=SEGMENT_HEIGHT,
                                     object_fit="contain", visible=False)
     timeline = gr.State()
 
+    if page_texts is not None and on_load is not None:
+
+        def localized(chosen: str, request: gr.Request) -> tuple[Any, ...]:
+            return page_texts(chosen, "classify", request)
+
+        on_load(localized, inputs=model, outputs=[model, model_info], api_visibility="private", queue=False,
+                show_progress="hidden")
     model.change(model_changed, inputs=model, outputs=[model_info, labels], api_visibility="private", queue=False)
     video.upload(show_playable, inputs=video, outputs=video, api_visibility="private")  # AVI, MKV, HEVC: an H.264 copy
     run.click(classify, inputs=[video, model, labels],
@@ -86,7 +98,12 @@ def build_tab(
               api_name="classify", concurrency_id=GPU_QUEUE, concurrency_limit=1)
     if cancel is not None:
         stop.click(cancel, outputs=status, api_visibility="private", queue=False)
-    segment.change(show_segment, inputs=[segment, timeline], outputs=[segment_frames, segment_scores],
+
+    def segment_changed(index: float, shown: Any, request: gr.Request) -> tuple[Any, Any]:
+        """``shown``: the TimelineResult or None (typed Any, as in :func:`select_segment`)."""
+        return show_segment(index, shown, locale_of(request))
+
+    segment.change(segment_changed, inputs=[segment, timeline], outputs=[segment_frames, segment_scores],
                    api_visibility="private", queue=False)
     plot.select(select_segment, inputs=timeline, outputs=segment, api_visibility="private", queue=False)
 
@@ -100,40 +117,44 @@ def status_outputs(status: str) -> tuple[Any, ...]:
     return (gr.skip(), gr.skip(), status) + (gr.skip(),) * TIMELINE_OUTPUTS
 
 
-def result_outputs(result: ClassificationResult, notes: list[str]) -> tuple[Any, ...]:
+def result_outputs(result: ClassificationResult, notes: list[str], locale: Locale = "en") -> tuple[Any, ...]:
     """Top 5, sampled frames and status; then the timeline's outputs (hidden for a short clip)."""
-    strip = [(frame, f"frame {i + 1}") for i, frame in enumerate(result.frames if result.frames is not None else [])]
+    frames_shown = result.frames if result.frames is not None else []
+    strip = [(frame, tr("frame {n}", locale, n=i + 1)) for i, frame in enumerate(frames_shown)]
     timeline = result.timeline
     if timeline is None:
-        done = f"{result.model}: {len(strip)} frames sampled, classified in {result.timings['classify_s']:.2f} s."
+        done = tr("{model}: {frames} frames sampled, classified in {seconds:.2f} s.", locale, model=result.model,
+                  frames=len(strip), seconds=result.timings["classify_s"])
         hidden = gr.update(visible=False)
         scores = {p["label"]: p["score"] for p in result.predictions}
         return (scores, strip, "\n\n".join([*notes, done]), *(hidden,) * 5, None)
     t, count = timeline.timings, len(timeline.segments)
-    done = (f"{result.model}: top 5 of the whole video (mean over {count} segments of {timeline.window_s:g} s); "
-            f"the video read in {t['decode_s']:.1f} s, classified in {t['classify_s']:.1f} s "
-            f"({t['per_window_ms']:.0f} ms per segment).")
+    done = tr("{model}: top 5 of the whole video (mean over {count} segments of {window:g} s); the video read in "
+              "{decode:.1f} s, classified in {classify:.1f} s ({per_segment:.0f} ms per segment).", locale,
+              model=result.model, count=count, window=timeline.window_s, decode=t["decode_s"], classify=t["classify_s"],
+              per_segment=t["per_window_ms"])
     scores = {p["label"]: p["score"] for p in timeline.summary["top"]}
-    frames, top = show_segment(1, timeline)
+    frames, top = show_segment(1, timeline, locale)
     return (
         scores,  # plain values first: the /classify API's outputs keep their shape
         strip,
         "\n\n".join([*notes, *(f"⚠️ {w}" for w in timeline.warnings), done]),
-        gr.update(value=summary_markdown(timeline), visible=True),
-        gr.update(value=plot_frame(timeline), x_lim=[0, timeline.duration_s], visible=True),
+        gr.update(value=summary_markdown(timeline, locale), visible=True),
+        gr.update(value=plot_frame(timeline), x_lim=[0, timeline.duration_s], visible=True, x_title=tr("time (s)", locale),
+                  y_title=tr("probability", locale), color_title=tr("action", locale)),
         gr.update(minimum=1, maximum=count, value=1, step=1, visible=True,
-                  label=f"Segment (1-{count}; or select a stretch of the plot)"),
+                  label=tr("Segment (1-{count}; or select a stretch of the plot)", locale, count=count)),
         gr.update(value=frames, visible=True),
         top,
         timeline,
     )
 
 
-def summary_markdown(timeline: TimelineResult) -> str:
+def summary_markdown(timeline: TimelineResult, locale: Locale = "en") -> str:
     """The whole video's action and its spans, one line each."""
     summary = timeline.summary
-    lines = [f"### Timeline: mostly **{summary['label']}** ({summary['score']:.0%} mean over "
-             f"{len(timeline.segments)} segments of {timeline.window_s:g} s)", ""]
+    lines = [tr("### Timeline: mostly **{label}** ({score:.0%} mean over {count} segments of {window:g} s)", locale,
+                label=summary["label"], score=summary["score"], count=len(timeline.segments), window=timeline.window_s), ""]
     lines += [f"- {clock(s['start_s'])}–{clock(s['end_s'])}: **{s['label']}**" for s in timeline.spans]
     return "\n".join(lines)
 
@@ -154,7 +175,7 @@ def plot_frame(timeline: TimelineResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["time_s", "label", "probability"])
 
 
-def show_segment(index: float, timeline: TimelineResult | None) -> tuple[Any, Any]:
+def show_segment(index: float, timeline: TimelineResult | None, locale: Locale = "en") -> tuple[Any, Any]:
     """Segment ``index`` (1-based): its frames (with times) and its top actions."""
     if timeline is None or not timeline.segments:
         return gr.skip(), gr.skip()
@@ -162,8 +183,9 @@ def show_segment(index: float, timeline: TimelineResult | None) -> tuple[Any, An
     segment = timeline.segments[i]
     frames = [(frame, clock(shown_at)) for frame, shown_at in zip(timeline.frames[i], timeline.frame_times[i])]
     top = {p["label"]: p["score"] for p in segment["top"]}
-    return frames, gr.update(value=top, label=f"Segment {i + 1}: {clock(segment['start_s'])}–{clock(segment['end_s'])}",
-                             visible=True)
+    label = tr("Segment {index}: {start}–{end}", locale, index=i + 1, start=clock(segment["start_s"]),
+               end=clock(segment["end_s"]))
+    return frames, gr.update(value=top, label=label, visible=True)
 
 
 def select_segment(timeline: Any, evt: gr.SelectData) -> Any:

@@ -22,7 +22,8 @@ from videogen.errors import GenerationCancelled, VideogenError
 from videogen.pipelines.common import GenerationRequest
 from videogen.registry import ModelSpec, Task, find, models_for
 from videogen.ui.history import Clip, add_clip
-from videogen.ui.settings import settings_updates
+from videogen.ui.i18n import Locale, locale_of, tr
+from videogen.ui.settings import settings_hints, settings_updates
 from videogen.ui.worker import CancelBoard, TimeLeft, describe, run_streaming
 
 logger = logging.getLogger(__name__)
@@ -35,31 +36,44 @@ def cuda_likely(device: str) -> bool:
     return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
 
 
-def model_choices(task: Task) -> list[tuple[str, str]]:
+def model_choices(task: Task, locale: Locale = "en") -> list[tuple[str, str]]:
     """Dropdown entries: a label with size, VRAM and download state; the registry id as value."""
     choices = []
     for spec in models_for(task):
-        state = "downloaded" if hub.is_downloaded(spec) else f"{spec.download_gb:g} GB download"
+        state = tr("downloaded", locale) if hub.is_downloaded(spec) else tr("{gb:g} GB download", locale, gb=spec.download_gb)
         weights = sum(n for _, n in spec.components) / 1e9
-        size = f", {weights:.1f}B params" if weights else ""
-        choices.append((f"{spec.id} ({state}{size})", spec.id))
+        size = tr(", {billions:.1f}B params", locale, billions=weights) if weights else ""
+        choices.append((tr("{model} ({state})", locale, model=spec.id, state=state + size), spec.id))
     return choices
 
 
-def model_card(model: str, task: Task) -> str:
+def model_card(model: str, task: Task, locale: Locale = "en") -> str:
     """Markdown shown under the model dropdown: what it is and its license."""
     spec = find(model, task)
     if spec is None:
-        return f"**{model}**: a Hub repo or folder; its family is read from its config when you run it. Check its license on its model card."
-    note = " **Non-commercial use only.**" if spec.non_commercial else ""
+        return tr("**{model}**: a Hub repo or folder; its family is read from its config when you run it. Check its "
+                  "license on its model card.", locale, model=model)
+    description = tr(spec.description, locale)
     if spec.local:
-        return (
-            f"{spec.description}. Ships with the app (works offline, no GPU). **A small demo model of the "
-            "shapes world** — one circle, square or triangle moving on a plain background — not real footage: "
-            f"for that, pick a Hub model from the list (generators need a GPU; X-CLIP runs on CPU too). License: `{spec.license}`."
-        )
+        return tr("{description}. Ships with the app (works offline, no GPU). **A small demo model of the shapes world** "
+                  "— one circle, square or triangle moving on a plain background — not real footage: for that, pick a Hub "
+                  "model from the list (generators need a GPU; X-CLIP runs on CPU too). License: `{license}`.",
+                  locale, description=description, license=spec.license)
     where = f"[{spec.repo_id}](https://huggingface.co/{spec.repo_id})"
-    return f"{spec.description}. Source: {where}. License: `{spec.license}`.{note}"
+    card = tr("{description}. Source: {source}. License: `{license}`.", locale,
+              description=description, source=where, license=spec.license)
+    return card + (" " + tr("**Non-commercial use only.**", locale) if spec.non_commercial else "")
+
+
+def page_texts(model: str, task: Task, request: gr.Request | None) -> tuple[Any, ...]:
+    """On page load, the texts built from data, in the browser's language (the page was built in
+    English): the model dropdown's entries (with their download state as of now), the chosen
+    model's card and, in the generation tabs, the hints of its settings boxes (values left alone)."""
+    locale = locale_of(request)
+    texts = (gr.update(choices=model_choices(task, locale)), model_card(model, task, locale))
+    if task == "classify":
+        return texts
+    return (*texts, *settings_hints(find(model, task), task, locale))
 
 
 class Handlers:
@@ -89,7 +103,9 @@ class Handlers:
 
     # -- shared ----------------------------------------------------------------------------------
 
-    def _stream(self, job: Any, progress: gr.Progress, session: str | None) -> Iterator[tuple[str, Any]]:
+    def _stream(
+        self, job: Any, progress: gr.Progress, session: str | None, locale: Locale = "en",
+    ) -> Iterator[tuple[str, Any]]:
         """Run ``job(report, cancel)``; yield ("status", text) while it runs, then ("result", value).
 
         The job stops at its next report when Cancel is pressed or when this generator is closed
@@ -100,7 +116,7 @@ class Handlers:
         try:
             for item in run_streaming(lambda report: job(report, cancel), cancel):
                 if hasattr(item, "stage"):
-                    line = describe(item, time_left.update(item))
+                    line = describe(item, time_left.update(item), locale)
                     progress((item.done, item.total) if item.total else None, desc=line,
                              unit="bytes" if item.unit == "B" else (item.unit or "steps"))
                     yield "status", line
@@ -109,15 +125,15 @@ class Handlers:
                 else:
                     yield "result", item.value
         except GenerationCancelled:
-            yield "cancelled", "Cancelled: nothing was written."
+            yield "cancelled", tr("Cancelled: nothing was written.", locale)
         except VideogenError as exc:
-            raise gr.Error(str(exc), print_exception=False) from exc
+            raise gr.Error(str(exc), print_exception=False, title=tr("Error", locale)) from exc
         finally:
             self.cancels.finish(session or "", cancel)
 
     def cancel(self, request: gr.Request) -> str:
         stopped = self.cancels.cancel(request.session_hash or "")
-        return "Cancelling at the next step…" if stopped else "Nothing to cancel."
+        return tr("Cancelling at the next step…" if stopped else "Nothing to cancel.", locale_of(request))
 
     # -- generation ------------------------------------------------------------------------------
     # The parameter names are the HTTP API's (and the CLI's options); each setting left out (None)
@@ -144,8 +160,8 @@ class Handlers:
         Returns the clip (H.264 MP4), a status text and the seed used.
         """
         asked = GenerationRequest(
-            prompt=prompt, model=model or None, negative_prompt=negative_prompt, seed=seed, steps=steps,
-            guidance=guidance, frames=frames, height=height, width=width, fps=fps,
+            prompt=prompt, model=model or None, negative_prompt=negative_prompt, seed=seed,
+            **_settings_from_boxes(steps=steps, guidance=guidance, frames=frames, height=height, width=width, fps=fps),
         )
 
         def job(report: Any, cancel: threading.Event) -> Any:
@@ -176,12 +192,13 @@ class Handlers:
         Returns the clip (H.264 MP4), a status text and the seed used.
         """
         asked = GenerationRequest(
-            prompt=prompt or "", model=model or None, negative_prompt=negative_prompt, seed=seed, steps=steps,
-            guidance=guidance, frames=frames, height=height, width=width, fps=fps,
+            prompt=prompt or "", model=model or None, negative_prompt=negative_prompt, seed=seed,
+            **_settings_from_boxes(steps=steps, guidance=guidance, frames=frames, height=height, width=width, fps=fps),
         )
         path = uploaded_path(image)
         if path is None:
-            yield from _failed("Upload an image first: image to video starts from it.")
+            locale = locale_of(request)
+            yield from _failed(tr("Upload an image first: image to video starts from it.", locale), locale)
             return
 
         def job(report: Any, cancel: threading.Event) -> Any:
@@ -196,10 +213,11 @@ class Handlers:
         API output) holds the clip so far on slow runs (:mod:`videogen.previews`), None otherwise. Every
         failure ends with its message in the
         status and as an error toast, never with a stale status or a message-less "Error"."""
+        locale = locale_of(request)
         try:
-            for kind, value in self._stream(job, progress, request.session_hash if request else None):
+            for kind, value in self._stream(job, progress, request.session_hash if request else None, locale):
                 if kind == "result":  # the clip replaces the preview
-                    yield value.path, _done_text(value), value.seed, add_clip(history, value, image), None
+                    yield value.path, _done_text(value, locale), value.seed, add_clip(history, value, image), None
                 elif kind == "preview":
                     yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), value
                 else:  # a status line; a cancelled run's preview goes away with it
@@ -209,10 +227,10 @@ class Handlers:
             raise
         except Exception as exc:  # a bug or a library failure: still a message, and the log has the traceback
             logger.exception("generation failed")
-            yield from _failed(
-                f"Generation failed unexpectedly ({type(exc).__name__}: {exc}). Try other settings (fewer frames, "
-                "a smaller size) or another model; the server log has the details."
-            )
+            yield from _failed(tr(
+                "Generation failed unexpectedly ({error}). Try other settings (fewer frames, a smaller size) or another "
+                "model; the server log has the details.", locale, error=f"{type(exc).__name__}: {exc}",
+            ), locale)
 
     # -- classification --------------------------------------------------------------------------
 
@@ -223,22 +241,25 @@ class Handlers:
         (see :func:`videogen.ui.action_recognition.result_outputs`)."""
         from videogen.ui.action_recognition import result_outputs, status_outputs
 
+        locale = locale_of(request)
         if not video:
-            raise gr.Error("Upload or record a video first.", print_exception=False)
+            raise gr.Error(tr("Upload or record a video first.", locale), print_exception=False, title=tr("Error", locale))
 
         def job(report: Any, cancel: threading.Event) -> Any:
             return self.engine.classify(video, model=model or None, labels=labels or None, top_k=5, timeline=True,
                                         progress=report, cancel=cancel)
 
-        for kind, value in self._stream(job, progress, request.session_hash):
+        for kind, value in self._stream(job, progress, request.session_hash, locale):
             if kind == "result":
-                yield result_outputs(value, _warning_lines(value))
+                yield result_outputs(value, _warning_lines(value, locale), locale)
             else:
                 yield status_outputs(value)
 
     # -- model changes ---------------------------------------------------------------------------
 
-    def plan_line(self, model: str, task: Task, frames: float | None, height: float | None, width: float | None) -> str:
+    def plan_line(
+        self, model: str, task: Task, frames: float | None, height: float | None, width: float | None, locale: Locale = "en",
+    ) -> str:
         """Before Generate: where a Hub generator would run on this machine, and whether it fits."""
         spec = find(model, task)
         if spec is None or spec.library != "diffusers":
@@ -249,25 +270,29 @@ class Handlers:
             result = plan(spec.id, task=task, device=self.engine.plan.device.split(":")[0],
                           frames=_positive(frames), height=_positive(height), width=_positive(width))
         except VideogenError as exc:
-            return f"**Memory plan:** {exc}"
+            return tr("**Memory plan:** {plan}", locale, plan=exc)
         from videogen.device import gpu_memory_bytes
 
         gpu = gpu_memory_bytes(self.engine.plan)
         icon = "✅" if result.fits else "⛔"
-        return f"{icon} **Memory plan:** {result.summary(gpu)}"
+        return f"{icon} " + tr("**Memory plan:** {plan}", locale, plan=result.summary(gpu))
 
-    def describe_model(self, model: str, task: Task, frames: float | None, height: float | None, width: float | None) -> str:
+    def describe_model(
+        self, model: str, task: Task, frames: float | None, height: float | None, width: float | None, locale: Locale = "en",
+    ) -> str:
         """The model card plus the memory plan for the current settings (blank: the model's defaults)."""
-        line = self.plan_line(model, task, frames, height, width)
-        return model_card(model, task) + (f"\n\n{line}" if line else "")
+        line = self.plan_line(model, task, frames, height, width, locale)
+        return model_card(model, task, locale) + (f"\n\n{line}" if line else "")
 
-    def model_changed(self, model: str, task: Task, values: GenerationRequest | None = None) -> tuple[Any, ...]:
+    def model_changed(
+        self, model: str, task: Task, values: GenerationRequest | None = None, locale: Locale = "en",
+    ) -> tuple[Any, ...]:
         """The card for the chosen model, and its settings boxes: blank, with the model's defaults as
         placeholders and its grid as the spinners' step (or filled with ``values``, a history clip's)."""
         spec: ModelSpec | None = find(model, task)
         size = (values.frames, values.height, values.width) if values else (None, None, None)
-        card = self.describe_model(model, task, *size) if spec else model_card(model, task)
-        return (card, *settings_updates(spec, task, values))
+        card = self.describe_model(model, task, *size, locale) if spec else model_card(model, task, locale)
+        return (card, *settings_updates(spec, task, values, locale))
 
 
 def uploaded_path(file: str | dict | None) -> str | None:
@@ -277,30 +302,39 @@ def uploaded_path(file: str | dict | None) -> str | None:
     return str(file) if file else None
 
 
+def _settings_from_boxes(**values: float | None) -> dict[str, float | None]:
+    """The page's number boxes send 0 once they are shown, even when left blank (a Gradio Number
+    with no value renders as 0): 0 means the model's default for every setting here, none of which
+    runs at 0 (guidance 0 and 1 both turn classifier-free guidance off; type 1 for that)."""
+    return {name: (value or None) for name, value in values.items()}
+
+
 def _positive(value: float | None) -> int | None:
     """A size or frame count from a box: None when blank or 0 (the model's default)."""
     return int(value) if value else None
 
 
-def _done_text(result: Any) -> str:
+def _done_text(result: Any, locale: Locale = "en") -> str:
     t = result.timings
-    lines = [f"Done: {result.frames} frames, {result.width}×{result.height} at {result.fps:g} fps, seed {result.seed}.",
-             f"Load {t['load_s']:.1f} s · generate {t['generate_s']:.1f} s · encode {t['encode_s']:.1f} s."]
+    lines = [tr("Done: {frames} frames, {width}×{height} at {fps:g} fps, seed {seed}.", locale, frames=result.frames,
+                width=result.width, height=result.height, fps=result.fps, seed=result.seed),
+             tr("Load {load:.1f} s · generate {generate:.1f} s · encode {encode:.1f} s.", locale,
+                load=t["load_s"], generate=t["generate_s"], encode=t["encode_s"])]
     if result.understood:
         lines.insert(0, result.understood)
-    return "\n\n".join(_warning_lines(result) + lines)
+    return "\n\n".join(_warning_lines(result, locale) + lines)
 
 
-def _failed(message: str) -> Iterator[tuple[Any, ...]]:
+def _failed(message: str, locale: Locale = "en") -> Iterator[tuple[Any, ...]]:
     """End a generation with ``message``: in the status (replacing the last one) and as an error."""
     yield gr.skip(), f"⛔ {message}", gr.skip(), gr.skip(), None
-    raise gr.Error(message, print_exception=False)
+    raise gr.Error(message, print_exception=False, title=tr("Error", locale))
 
 
-def _warning_lines(result: Any) -> list[str]:
+def _warning_lines(result: Any, locale: Locale = "en") -> list[str]:
     """A result's warnings as status lines ("⚠️ ..."), each also shown as a toast."""
     lines = []
     for warning in getattr(result, "warnings", None) or []:
-        gr.Warning(warning)
+        gr.Warning(warning, title=tr("Warning", locale))
         lines.append(f"⚠️ {warning}")
     return lines

@@ -16,6 +16,7 @@ from typing import Any
 import gradio as gr
 
 from videogen.pipelines.common import GenerationRequest, VideoResult
+from videogen.ui.i18n import Locale, locale_of, t, tr
 
 MAX_CLIPS = 50  # per session and tab: the oldest drop off the list (their files stay in the output folder)
 _EMPTY = "Clips made in this session appear here: select one to see its settings, download it or reuse its settings."
@@ -29,21 +30,22 @@ class Clip:
     settings: GenerationRequest  # all values filled in (resolved): asking again makes the same clip
     image: str | None = None  # the input image, for image to video
 
-    def caption(self) -> str:
+    def caption(self, locale: Locale = "en") -> str:
         s = self.settings
         prompt = s.prompt if len(s.prompt) <= 60 else s.prompt[:59] + "…"
-        steps = f"{s.steps} step" + ("" if s.steps == 1 else "s")
-        return (f"{s.model} · seed {s.seed} · {steps} · guidance {s.guidance:g} · "
-                f"{s.width}×{s.height} · {s.frames} frames — {prompt or '(no prompt)'}")
+        steps = tr("{steps} step" if s.steps == 1 else "{steps} steps", locale, steps=s.steps)
+        return tr("{model} · seed {seed} · {steps} · guidance {guidance:g} · {width}×{height} · {frames} frames — {prompt}",
+                  locale, model=s.model, seed=s.seed, steps=steps, guidance=s.guidance, width=s.width, height=s.height,
+                  frames=s.frames, prompt=prompt or tr("(no prompt)", locale))
 
-    def details(self) -> str:
+    def details(self, locale: Locale = "en") -> str:
         """Markdown: every setting, named as in the API and the CLI."""
         s = self.settings
         rows = [("model", s.model), ("prompt", s.prompt), ("negative_prompt", s.negative_prompt), ("seed", s.seed),
                 ("steps", s.steps), ("guidance", f"{s.guidance:g}"), ("frames", s.frames),
                 ("height", s.height), ("width", s.width), ("fps", f"{s.fps:g}")]
         cells = "\n".join(f"| `{name}` | {_cell(value)} |" for name, value in rows)
-        return f"| setting | value |\n|---|---|\n{cells}"
+        return f"| {tr('setting', locale)} | {tr('value', locale)} |\n|---|---|\n{cells}"
 
 
 def _cell(value: Any) -> str:
@@ -56,8 +58,8 @@ def add_clip(history: list[Clip] | None, result: VideoResult, image: str | None 
     return [Clip(result.path, result.settings(), image), *(history or [])][:MAX_CLIPS]
 
 
-def gallery_items(history: list[Clip] | None) -> list[tuple[str, str]]:
-    return [(clip.path, clip.caption()) for clip in history or []]
+def gallery_items(history: list[Clip] | None, locale: Locale = "en") -> list[tuple[str, str]]:
+    return [(clip.path, clip.caption(locale)) for clip in history or []]
 
 
 @dataclass
@@ -74,34 +76,39 @@ def history_panel() -> HistoryPanel:
     """The history's widgets, where the tab puts them (empty until the first clip)."""
     clips = gr.State([])
     selected = gr.State(None)
-    with gr.Accordion("History (this session)", open=True):
-        gallery = gr.Gallery(label="history", show_label=False, columns=3, height="auto", object_fit="contain",
+    with gr.Accordion(t("History (this session)"), open=True):
+        gallery = gr.Gallery(label=t("history"), show_label=False, columns=3, height="auto", object_fit="contain",
                              allow_preview=True, buttons=["download", "fullscreen"], interactive=False)
-        details = gr.Markdown(_EMPTY)
+        details = gr.Markdown(t(_EMPTY))
         with gr.Row():
-            use = gr.Button("Use these settings", size="sm")
-            download = gr.File(label="Download", interactive=False, height=60)
+            use = gr.Button(t("Use these settings"), size="sm")
+            download = gr.File(label=t("Download"), interactive=False, height=60)
     return HistoryPanel(clips, selected, gallery, details, use, download)
 
 
-def wire(panel: HistoryPanel, fill: Callable[[Clip], tuple[Any, ...]], targets: list[gr.components.Component]) -> None:
+def wire(
+    panel: HistoryPanel, fill: Callable[[Clip, Locale], tuple[Any, ...]], targets: list[gr.components.Component],
+) -> None:
     """The history's events: the gallery follows the list; selecting shows a clip; "Use these
-    settings" puts ``fill(clip)`` into ``targets`` (the tab's inputs)."""
+    settings" puts ``fill(clip, locale)`` into ``targets`` (the tab's inputs)."""
 
-    def show(history: list[Clip] | None) -> tuple[Any, ...]:
-        return gallery_items(history), None, gr.update(value=None), _EMPTY
+    def show(history: list[Clip] | None, request: gr.Request | None = None) -> tuple[Any, ...]:
+        locale = locale_of(request)
+        return gallery_items(history, locale), None, gr.update(value=None), tr(_EMPTY, locale)
 
-    def select(history: list[Clip] | None, event: gr.SelectData) -> tuple[Any, ...]:
+    def select(history: list[Clip] | None, event: gr.SelectData, request: gr.Request | None = None) -> tuple[Any, ...]:
+        locale = locale_of(request)
         if not history or not 0 <= event.index < len(history):
-            return None, None, _EMPTY
+            return None, None, tr(_EMPTY, locale)
         clip = history[event.index]
-        return clip, clip.path, clip.details()
+        return clip, clip.path, clip.details(locale)
 
-    def use(clip: Clip | None) -> tuple[Any, ...]:
+    def use(clip: Clip | None, request: gr.Request | None = None) -> tuple[Any, ...]:
+        locale = locale_of(request)
         if clip is None:
-            gr.Warning("Select a clip in the history first.")
+            gr.Warning(tr("Select a clip in the history first.", locale), title=tr("Warning", locale))
             return tuple(gr.skip() for _ in targets)
-        return fill(clip)
+        return fill(clip, locale)
 
     private: dict[str, Any] = dict(api_visibility="private", queue=False)
     panel.clips.change(show, inputs=panel.clips, outputs=[panel.gallery, panel.selected, panel.download, panel.details], **private)

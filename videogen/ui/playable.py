@@ -16,9 +16,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
 import numpy as np
 
 from videogen.errors import InvalidVideoError, VideogenError
+from videogen.ui.i18n import locale_of, tr
 
 logger = logging.getLogger(__name__)
 
@@ -121,10 +123,9 @@ def _picture(frame: Any, max_side: int) -> np.ndarray:
     return _even_size(picture[None])[0]
 
 
-def show_playable(video: str | None) -> Any:
+def show_playable(video: str | None, request: gr.Request | None = None) -> Any:
     """The Video input's upload event: the upload, or its playable copy in its place."""
-    import gradio as gr
-
+    locale = locale_of(request)
     if not video or browser_playable(video):
         return gr.skip()
     from videogen.video_io import probe
@@ -133,10 +134,10 @@ def show_playable(video: str | None) -> Any:
     try:
         duration = probe(video).duration
         if duration > MAX_SECONDS:
-            gr.Info(f"Your browser cannot play {name}, and at {duration / 60:.0f} minutes it is too long to convert "
-                    "here; it is classified as uploaded all the same.")
+            gr.Info(tr("Your browser cannot play {name}, and at {minutes:.0f} minutes it is too long to convert here; it is "
+                       "classified as uploaded all the same.", locale, name=name, minutes=duration / 60), title=tr("Info", locale))
             return gr.skip()
         return str(playable_copy(video))
     except VideogenError as exc:
-        gr.Warning(str(exc))
+        gr.Warning(str(exc), title=tr("Warning", locale))
         return gr.skip()

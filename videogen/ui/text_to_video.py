@@ -9,6 +9,7 @@ import gradio as gr
 
 from videogen.registry import find
 from videogen.ui.history import Clip, history_panel, wire
+from videogen.ui.i18n import Locale, locale_of, t
 from videogen.ui.settings import generation_settings
 
 GPU_QUEUE = "gpu"
@@ -17,33 +18,46 @@ GPU_QUEUE = "gpu"
 def build_tab(
     generate: Callable, cancel: Callable, model_changed: Callable, describe_model: Callable, choices: list[tuple[str, str]],
     default: str, card: str, examples: list[str],
+    *, page_texts: Callable, on_load: Callable,
 ) -> None:
+    """The tab's widgets and events. ``choices`` and ``card`` are in English; ``page_texts`` puts them
+    and the settings' hints in the browser's language when the page loads (``on_load``: the app's
+    ``Blocks.load``)."""
     with gr.Row():
         with gr.Column(scale=1):
-            prompt = gr.Textbox(label="Prompt", lines=3, placeholder="Describe the clip…")
-            model = gr.Dropdown(choices, value=default, label="Model", allow_custom_value=True,
-                                info="A listed model, or a Hub repo id (org/name) or local folder")
+            prompt = gr.Textbox(label=t("Prompt"), lines=3, placeholder=t("Describe the clip…"))
+            model = gr.Dropdown(choices, value=default, label=t("Model"), allow_custom_value=True,
+                                info=t("A listed model, or a Hub repo id (org/name) or local folder"))
             model_info = gr.Markdown(card)
             settings = generation_settings(find(default, "t2v"), "t2v")
             with gr.Row():
-                run = gr.Button("Generate", variant="primary")
-                stop = gr.Button("Cancel", variant="stop")
+                run = gr.Button(t("Generate"), variant="primary")
+                stop = gr.Button(t("Cancel"), variant="stop")
             if examples:
-                gr.Examples(examples, inputs=[prompt], label="Try")
+                gr.Examples(examples, inputs=[prompt], label=t("Try"))
         with gr.Column(scale=1):
-            video = gr.Video(label="Video", autoplay=True, loop=True, buttons=["download"], interactive=False)
-            preview = gr.Image(label="Preview", interactive=False, visible=False, height=180, buttons=[])
+            video = gr.Video(label=t("Video"), autoplay=True, loop=True, buttons=["download"], interactive=False)
+            preview = gr.Image(label=t("Preview"), interactive=False, visible=False, height=180, buttons=[])
             preview_state = gr.State(None)  # the latents so far, on slow runs (a State: not an API output)
-            status = gr.Markdown(label="Status")
-            seed_used = gr.Number(label="Seed", precision=0, interactive=False, info="the seed of this clip")
+            status = gr.Markdown(label=t("Status"))
+            seed_used = gr.Number(label=t("Seed"), precision=0, interactive=False, info=t("the seed of this clip"))
             history = history_panel()
 
-    model.input(lambda m: model_changed(m, "t2v"), inputs=model,
-                outputs=[model_info, *settings.model_dependent()], api_visibility="private", queue=False)
+    def changed(chosen: str, request: gr.Request) -> tuple[Any, ...]:
+        return model_changed(chosen, "t2v", locale=locale_of(request))
+
+    def described(chosen: str, frames: float | None, height: float | None, width: float | None, request: gr.Request) -> str:
+        return describe_model(chosen, "t2v", frames, height, width, locale_of(request))
+
+    def localized(chosen: str, request: gr.Request) -> tuple[Any, ...]:
+        return page_texts(chosen, "t2v", request)
+
+    on_load(localized, inputs=model, outputs=[model, model_info, *settings.model_dependent()],
+            api_visibility="private", queue=False, show_progress="hidden")
+    model.input(changed, inputs=model, outputs=[model_info, *settings.model_dependent()], api_visibility="private", queue=False)
     size = [settings.frames, settings.height, settings.width]
     gr.on([box.blur for box in size] + [box.submit for box in size],  # the memory plan follows the settings
-          lambda m, f, h, w: describe_model(m, "t2v", f, h, w), inputs=[model, *size], outputs=model_info,
-          api_visibility="private", queue=False)
+          described, inputs=[model, *size], outputs=model_info, api_visibility="private", queue=False)
 
     inputs = [prompt, model, *settings.inputs(), history.clips]
     outputs = [video, status, seed_used, history.clips, preview_state]
@@ -53,9 +67,9 @@ def build_tab(
     on_generate(prompt.submit, generate, inputs, outputs, status, api_visibility="private")
     stop.click(cancel, outputs=status, api_visibility="private", queue=False)
 
-    def fill(clip: Clip) -> tuple[Any, ...]:
+    def fill(clip: Clip, locale: Locale) -> tuple[Any, ...]:
         s = clip.settings
-        return (s.prompt, s.model, s.negative_prompt, s.seed, *model_changed(s.model, "t2v", s))
+        return (s.prompt, s.model, s.negative_prompt, s.seed, *model_changed(s.model, "t2v", s, locale))
 
     wire(history, fill, [prompt, model, settings.negative_prompt, settings.seed, model_info, *settings.model_dependent()])
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from videogen.errors import GenerationCancelled
 from videogen.hub import Progress
+from videogen.ui.i18n import Locale, tr, tr_message
 
 Report = Callable[[Progress], None]
 
@@ -104,15 +105,16 @@ class TimeLeft:
         return max(0.0, (report.total - report.done) * per_unit)
 
 
-def describe(report: Progress, seconds_left: float | None = None) -> str:
+def describe(report: Progress, seconds_left: float | None = None, locale: Locale = "en") -> str:
     """One status line for a progress report, with the time left when known."""
+    message = tr_message(report.message, locale)
     if report.unit == "B" and report.total:
-        line = f"{report.message}: {report.done / 1e6:,.1f} / {report.total / 1e6:,.1f} MB"
+        line = f"{message}: {report.done / 1e6:,.1f} / {report.total / 1e6:,.1f} MB"
     else:
-        line = report.message or report.stage
+        line = message or report.stage
     if seconds_left is not None and seconds_left >= 1:
         minutes, seconds = divmod(int(round(seconds_left)), 60)
-        line += f" · {minutes}:{seconds:02d} left"
+        line += tr(" · {minutes}:{seconds:02d} left", locale, minutes=minutes, seconds=seconds)
     return line
 
 

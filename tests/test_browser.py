@@ -1,0 +1,209 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright against `python app.py`.
+
+One app (offline, embedded models) and one browser for the module. Each test leaves a screenshot in
+``test-artifacts/browser/`` (kept by CI as the tests' artifacts). Chromium comes from Debian
+(``apt-get install chromium fonts-noto-cjk``, done by ``.ci/run``), never from ``playwright install``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+PLAYING = """() => { const v = [...document.querySelectorAll('video[data-testid$="-player"]')].find(v => v.offsetParent);
+                     return !!v && v.readyState >= 2 && v.duration > 0 && !v.error }"""
+
+if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
+    pytest.skip("Debian's chromium is not installed here (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """`python app.py --offline` on a free port, with its own output, cache and temp folders."""
+    home = tmp_path_factory.mktemp("browser-app")
+    port = _free_port()
+    env = {**os.environ, "HF_HOME": str(home / "hf"), "HF_HUB_OFFLINE": "1", "VIDEOGEN_OUTPUT_DIR": str(home / "out"),
+           "GRADIO_TEMP_DIR": str(home / "gradio"), "GRADIO_ANALYTICS_ENABLED": "False", "VIDEOGEN_DEVICE": "cpu"}
+    log = (home / "app.log").open("w")
+    process = subprocess.Popen([sys.executable, "app.py", "--offline", "--port", str(port)], cwd=ROOT, env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail(f"the app did not start: {(home / 'app.log').read_text()[-2000:]}")
+    yield {"url": url, "outputs": home / "out", "home": home}
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, app: dict, locale: str = "en-US"):
+    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 1000},
+                                  extra_http_headers={"Accept-Language": locale})
+    page = context.new_page()
+    page.goto(app["url"])
+    page.wait_for_selector("button[role=tab]")
+    return page
+
+
+@pytest.fixture
+def page(browser, app: dict, request: pytest.FixtureRequest) -> Iterator[object]:
+    page = _open(browser, app)
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    page.context.close()
+
+
+def _tab(page, name: str):
+    page.get_by_role("tab", name=name).click()
+    panel = page.locator("[role=tabpanel]").filter(visible=True)
+    panel.first.wait_for()
+    return panel
+
+
+def _clips(outputs: Path) -> set[Path]:
+    return {p for p in outputs.glob("*.mp4")} if outputs.exists() else set()
+
+
+def _status(panel) -> str:
+    return "\n".join(panel.locator(".prose").all_inner_texts())
+
+
+def test_text_to_video_plays_and_stays_in_the_history(page, app: dict) -> None:
+    panel = _tab(page, "Text to Video")
+    for n, prompt in enumerate(["a red circle moving to the left", "一个蓝色的正方形向上移动，白色背景"], 1):
+        panel.get_by_label("Prompt").fill(prompt)
+        panel.get_by_role("button", name="Generate").click()
+        page.wait_for_function(PLAYING, timeout=60_000)
+        panel.get_by_test_id(f"thumbnail {n}").wait_for(timeout=30_000)  # the history gallery grows
+    assert panel.get_by_test_id("thumbnail 2").is_visible()
+    assert "moving up" in _status(panel) or "moving" in _status(panel)
+
+
+def test_progress_moves_and_cancel_stops_within_a_second(page, app: dict) -> None:
+    panel = _tab(page, "Text to Video")
+    before = _clips(app["outputs"])
+    panel.get_by_label("Prompt").fill("a green triangle rotating clockwise")
+    panel.locator("button.label-wrap").filter(has_text="Settings").first.click()  # open the accordion
+    for label, value in (("Frames", "257"), ("Height", "1024"), ("Width", "1024")):
+        box = panel.get_by_label(label, exact=True)
+        box.fill(value)
+        box.blur()
+    panel.get_by_role("button", name="Generate").click()
+    page.get_by_text("Denoising step").first.wait_for(timeout=30_000)  # the progress line moves
+    clicked = time.monotonic()
+    panel.get_by_role("button", name="Cancel").click()
+    page.get_by_text("Cancelled").first.wait_for(timeout=10_000)
+    stopped_after = time.monotonic() - clicked
+    assert stopped_after < 3.0, f"Cancel took {stopped_after:.1f} s"
+    time.sleep(1.0)
+    assert _clips(app["outputs"]) == before, "a cancelled job wrote a clip"
+    # the next request works
+    for label, value in (("Frames", "16"), ("Height", "128"), ("Width", "128")):
+        panel.get_by_label(label, exact=True).fill(value)
+    panel.get_by_role("button", name="Generate").click()
+    page.wait_for_function(PLAYING, timeout=60_000)
+    assert len(_clips(app["outputs"]) - before) == 1
+
+
+def test_image_to_video_from_an_example_and_a_broken_upload_explains_itself(page, app: dict) -> None:
+    panel = _tab(page, "Image to Video")
+    panel.get_by_test_id("dataset-cell-0-0").click()  # the first "Try" example: an image and its prompt
+    page.wait_for_timeout(500)
+    panel.get_by_role("button", name="Generate").click()
+    page.wait_for_function(PLAYING, timeout=60_000)
+
+    broken = app["home"] / "not-a-picture.png"
+    broken.write_text("this is text, not an image")
+    panel.locator("input[type=file]").first.set_input_files(str(broken))
+    page.wait_for_timeout(500)
+    panel.get_by_role("button", name="Generate").click()
+    page.get_by_text("not an image").first.wait_for(timeout=30_000)
+    assert "⛔" in _status(panel)
+
+
+def test_action_recognition_of_a_clip(page, app: dict) -> None:
+    from videogen.shapes import SceneSpec, render_spec
+    from videogen.video_io import write_video
+
+    clip = write_video(render_spec(SceneSpec("square", "red", "white", "moving right"), np.random.default_rng(1),
+                                   num_frames=16, height=96, width=96), app["home"] / "square-right.mp4", fps=8)
+    panel = _tab(page, "Action Recognition")
+    panel.locator("input[type=file]").first.set_input_files(str(clip))
+    page.wait_for_timeout(800)
+    panel.get_by_role("button", name="Classify").click()
+    page.get_by_text("moving right").first.wait_for(timeout=60_000)
+    assert "shapes-action" in _status(panel)
+
+
+def test_each_tab_screenshot(page, app: dict) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for name in ("Text to Video", "Image to Video", "Action Recognition"):
+        _tab(page, name)
+        page.wait_for_timeout(300)
+        path = ARTIFACTS / f"tab-{name.lower().replace(' ', '-')}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 10_000
+
+
+def test_a_chinese_browser_gets_a_chinese_page(browser, app: dict) -> None:
+    page = _open(browser, app, locale="zh-CN")
+    try:
+        tabs = [t.strip() for t in page.get_by_role("tab").all_inner_texts()]
+        assert tabs == ["文生视频", "图生视频", "动作识别"]
+        panel = _tab(page, "文生视频")
+        assert panel.get_by_role("button", name="生成").is_visible() and panel.get_by_role("button", name="取消").is_visible()
+        panel.get_by_label("提示词").fill("一个红色的圆形向左移动，白色背景")
+        panel.get_by_role("button", name="生成").click()
+        page.wait_for_function(PLAYING, timeout=60_000)
+        page.get_by_text("完成").first.wait_for(timeout=30_000)  # the run-time status is Chinese too
+        assert _tab(page, "动作识别").get_by_role("button", name="识别").is_visible()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for name in ("文生视频", "图生视频", "动作识别"):
+            _tab(page, name)
+            page.screenshot(path=str(ARTIFACTS / f"zh-CN-{name}.png"), full_page=True)
+    finally:
+        page.context.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _clean_artifacts() -> None:
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)

@@ -37,7 +37,8 @@ def test_loading_follows_the_plan(tiny_model_dirs: dict[str, Path]) -> None:
     pipe = generator.pipe
     assert pipe.transformer.dtype == torch.bfloat16 and pipe.text_encoder.dtype == torch.bfloat16
     assert pipe.vae.dtype == torch.float32  # as the WanPipeline docstring loads it
-    assert plan.vae_tiling and pipe.vae.use_tiling
+    assert not plan.vae_tiling and not pipe.vae.use_tiling  # a small clip decodes whole on a CPU: tiles overlap
+    assert not plan.free_text_encoder and pipe.text_encoder is not None  # RAM to spare: the encoder stays
 
 
 def test_text_encoder_on_the_cpu_gives_the_same_clip(tiny_model_dirs: dict[str, Path]) -> None:
@@ -63,6 +64,8 @@ def test_family_settings() -> None:
     aware_vae = SimpleNamespace(vae=SimpleNamespace(config=SimpleNamespace(timestep_conditioning=True)))
     assert family_kwargs(plain_vae, ltx, ltx_params) == {"frame_rate": 24}
     assert family_kwargs(aware_vae, ltx, ltx_params) == {"frame_rate": 24, "decode_timestep": 0.05, "decode_noise_scale": 0.025}
+    anyflow = Engine(device="cpu").resolve("anyflow-wan2.1-t2v-1.3b", "t2v")
+    assert family_kwargs(None, anyflow, resolve_params(anyflow, GenerationRequest("x"))) == {"max_sequence_length": 512}
 
 
 def test_wan_scheduler_gets_the_flow_shift_for_the_size(tiny_model_dirs: dict[str, Path]) -> None:
@@ -106,3 +109,70 @@ def test_metadata_names_the_commit(hub_env, tmp_path: Path) -> None:
     result = engine.text_to_video("a red ball", model="tiny/wan", frames=5, output=tmp_path / "c.mp4", **TINY)
     meta = read_metadata(result.path)
     assert len(meta["revision"]) == 40 and meta["revision"] == hub_env._repos["tiny/wan"].sha
+
+
+def test_the_distilled_model_runs_from_the_hub_with_its_defaults(
+    hub_env, tiny_model_dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """The registry's AnyFlow entry, served under its real repo id with the configs as published (NVlabs'
+    class names), downloads, loads and runs 4 steps at guidance 1: one transformer pass per step."""
+    import shutil
+
+    from diffusers import AnyFlowTransformer3DModel
+
+    from tests.tiny_models import with_nvlabs_class_names
+
+    spec = Engine(device="cpu").resolve("anyflow-wan2.1-t2v-1.3b", "t2v")
+    hub_env.add_repo(spec.repo_id, with_nvlabs_class_names(shutil.copytree(tiny_model_dirs["anyflow"], tmp_path / "repo")))
+    monkeypatch.setattr("videogen.models.ram_bytes", lambda available=False: 64 * 2**30)  # the plan is for full size
+    batches = []
+    forward = AnyFlowTransformer3DModel.forward
+    monkeypatch.setattr(AnyFlowTransformer3DModel, "forward",
+                        lambda self, hidden_states, *a, **k: batches.append(hidden_states.shape[0]) or forward(self, hidden_states, *a, **k))
+    result = Engine(device="cpu").text_to_video("a red ball", model=spec.id, frames=9, height=32, width=32, seed=3,
+                                                output=tmp_path / "clip.mp4")
+    assert (result.steps, result.guidance) == (4, 1.0) and result.frames == 9
+    assert batches == [1, 1, 1, 1]  # guidance 1: no unconditional pass
+    assert read_metadata(result.path)["revision"] == hub_env._repos[spec.repo_id].sha
+
+
+def test_a_freed_text_encoder_is_read_again_only_for_a_new_prompt(tiny_model_dirs: dict[str, Path]) -> None:
+    """A CPU plan short of RAM frees the text encoder after encoding; the clips are the same."""
+    cache, spec, params, generator = _loaded(tiny_model_dirs["anyflow"], frames=9)
+    quiet = lambda *args, **kwargs: None  # noqa: E731
+    other = replace(params, prompt="a blue bird flying")
+    kept = [generator.generate(p, None, quiet)[0] for p in (params, other)]
+    generator.plan = replace(generator.plan, free_text_encoder=True)
+    reads = []
+    reload = generator._reload_text_encoder
+    generator._reload_text_encoder = lambda: reads.append(1) or reload()
+    freed = [generator.generate(p, None, quiet)[0] for p in (params, params, other)]
+    assert generator.pipe.text_encoder is None
+    assert len(reads) == 1  # not for the first prompt (loaded), not for the same prompt again
+    for clip, expected in zip(freed, (kept[0], kept[0], kept[1])):
+        assert np.abs(clip.astype(int) - expected.astype(int)).max() <= 1
+
+
+def test_anyflow_previews_read_its_latent_layout(tiny_model_dirs: dict[str, Path]) -> None:
+    """AnyFlowPipeline denoises (batch, frames, channels, h, w) latents; the preview shows frames side by side."""
+    _cache, _spec, params, generator = _loaded(tiny_model_dirs["anyflow"], frames=9)
+    latents = torch.randn(1, 3, 16, 4, 4)  # 9 frames -> 3 latent frames of 32/8 = 4 latent pixels a side
+    strip = generator.preview(latents, params)
+    assert strip.shape == (32, 3 * 32, 3) and strip.dtype == np.uint8
+
+
+def test_a_freed_text_encoder_stays_freed_for_the_other_task(tiny_model_dirs: dict[str, Path]) -> None:
+    """LTX image to video shares the text-to-video components (``from_pipe``): it encodes as they did."""
+    from PIL import Image
+
+    _cache, _spec, params, generator = _loaded(tiny_model_dirs["ltx"], frames=9)
+    generator.plan = replace(generator.plan, free_text_encoder=True)
+    generator.generate(params, None, lambda *args, **kwargs: None)
+    assert generator.pipe.text_encoder is None
+    i2v = resolve(str(tiny_model_dirs["ltx"]), "i2v")
+    other = generators.load_generator(i2v, tiny_model_dirs["ltx"], "cpu", replace(generator.plan, free_text_encoder=False),
+                                      reuse=generator.pipe)
+    assert other.plan.free_text_encoder and other.pipe.text_encoder is None
+    clip, _ = other.generate(resolve_params(i2v, GenerationRequest("a red ball", frames=9, **TINY)),
+                             Image.new("RGB", (32, 32), (200, 30, 30)), lambda *args, **kwargs: None)
+    assert clip.shape == (9, 32, 32, 3)

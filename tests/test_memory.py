@@ -116,3 +116,45 @@ def test_the_app_shows_the_plan_before_generate() -> None:
     smaller = handlers.describe_model("wan2.1-t2v-1.3b", "t2v", 17, 256, 448)
     assert smaller != card  # the line follows the settings
     assert "Memory plan" not in handlers.describe_model("shapes-t2v", "t2v", 16, 128, 128)  # runs anywhere
+
+
+def test_a_cpu_short_of_ram_frees_the_text_encoder() -> None:
+    """Issue 11's CPU target, a 1-s clip at 256x384 in 16 GiB: AnyFlow's UMT5-XXL (10.6 GiB) goes after encoding."""
+    spec = find("anyflow-wan2.1-t2v-1.3b", "t2v")
+    tight = plan_memory(spec, MemoryRequest("cpu", 0, 16 * GIB, 17, 256, 384))
+    assert tight.fits and tight.free_text_encoder and tight.peak_ram_bytes <= 16 * GIB
+    assert {c.dtype for c in tight.components} == {"bfloat16"}  # AnyFlow's VAE too, as its docs load it
+    assert "text encoder freed after encoding" in tight.summary()
+    roomy = plan_memory(spec, MemoryRequest("cpu", 0, 32 * GIB, 17, 256, 384))
+    assert roomy.fits and not roomy.free_text_encoder and not roomy.vae_tiling  # the fastest placement
+    assert roomy.peak_ram_bytes >= tight.peak_ram_bytes
+    assert not plan_memory(spec, MemoryRequest("cpu", 0, 12 * GIB, 17, 256, 384)).fits  # loading holds every weight
+
+
+@pytest.fixture
+def steady_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine of fixed speed, whatever else runs on this one."""
+    monkeypatch.setattr("videogen.estimate.matmul_rate", lambda: 1e12)
+    monkeypatch.setattr("videogen.estimate.cpu_share", lambda: 1.0)
+
+
+def test_a_cpu_plan_says_how_long_the_clip_will_take(steady_cpu) -> None:
+    spec = find("anyflow-wan2.1-t2v-1.3b", "t2v")
+    short = plan_memory(spec, MemoryRequest("cpu", 0, 32 * GIB, 17, 256, 384))
+    assert short.estimate_s and short.estimate["steps"] == 4 and short.estimate_s == pytest.approx(short.estimate["total_s"], abs=0.1)
+    assert json.loads(json.dumps(short.to_json()))["estimate_s"] == short.estimate_s
+    more_steps = plan_memory(spec, MemoryRequest("cpu", 0, 32 * GIB, 17, 256, 384, steps=8))
+    longer = plan_memory(spec, MemoryRequest("cpu", 0, 32 * GIB, 33, 256, 384))
+    assert more_steps.estimate_s > short.estimate_s and longer.estimate_s > short.estimate_s
+    assert _plan("anyflow-wan2.1-t2v-1.3b", 24).estimate_s is None  # GPU plans give memory only
+
+
+def test_the_app_shows_the_time_and_the_download_before_generate(steady_cpu) -> None:
+    from videogen.ui.handlers import Handlers
+
+    handlers = Handlers(device="cpu")
+    card = handlers.describe_model("anyflow-wan2.1-t2v-1.3b", "t2v", 17, 256, 384)
+    assert "Memory plan" in card and "On this CPU:" in card and "(4 steps:" in card and "GB download" in card
+    assert handlers.describe_model("anyflow-wan2.1-t2v-1.3b", "t2v", 17, 256, 384, steps=8) != card
+    assert "(8 steps:" in handlers.describe_model("anyflow-wan2.1-t2v-1.3b", "t2v", 17, 256, 384, steps=8)
+    assert "在这台 CPU 上" in handlers.describe_model("anyflow-wan2.1-t2v-1.3b", "t2v", 17, 256, 384, locale="zh-CN")

@@ -7,6 +7,7 @@ import pytest
 import transformers
 
 from videogen.errors import UnsupportedModelError
+from videogen.models import default_model
 from videogen.registry import FAMILIES, MODELS, TASKS, family_from_config, find, spec_for_unlisted
 
 
@@ -51,3 +52,19 @@ def test_unlisted_model_takes_the_task_class_from_the_same_weights() -> None:
     assert wan22.pipeline_class == "WanImageToVideoPipeline" and wan22.size_step == 32
     with pytest.raises(UnsupportedModelError, match="not text to video"):
         spec_for_unlisted("org/mae", {"architectures": ["VideoMAEForVideoClassification"]}, "t2v", local=False)
+
+
+def test_a_distilled_model_makes_a_clip_in_a_few_steps() -> None:
+    """Issue 11 item 3: AnyFlow (Wan 2.1 1.3B as a flow map) with its own defaults; guidance 1 turns CFG off."""
+    spec = find("anyflow-wan2.1-t2v-1.3b", "t2v")
+    assert spec.repo_id == "nvidia/AnyFlow-Wan2.1-T2V-1.3B-Diffusers" and spec.pipeline_class == "AnyFlowPipeline"
+    assert 4 <= spec.defaults.steps <= 8 and spec.defaults.guidance == 1.0
+    assert (spec.defaults.frames, spec.defaults.fps) == (81, 16)  # 5 s at 16 fps, as Wan 2.1
+    assert spec.family_info.float32_components == ()  # AnyFlow's docs load the whole pipeline in bfloat16
+    assert family_from_config({"_class_name": "WanAnyFlowPipeline"}, "x").name == "anyflow"  # as the Hub repos name it
+    # the same text encoder and VAE as Wan 2.1 1.3B; a transformer of the same size plus AnyFlow's embedder
+    wan = dict(find("wan2.1-t2v-1.3b", "t2v").components)
+    anyflow = dict(spec.components)
+    assert anyflow["text_encoder"] == wan["text_encoder"] and anyflow["vae"] == wan["vae"]
+    assert 0 < anyflow["transformer"] - wan["transformer"] < 0.01 * wan["transformer"]
+    assert default_model("t2v", cuda=True).id == "wan2.1-t2v-1.3b"  # the GPU default is unchanged

@@ -7,7 +7,7 @@ a folder holds only ``*.json``, ``*.safetensors`` and tokenizer files (``*.txt``
 the CLIP tokenizer), never a pickled ``*.bin``.
 
 The saved folders load with the production classes (``WanPipeline``,
-``WanImageToVideoPipeline``, ``LTXPipeline``, ``LTXImageToVideoPipeline``,
+``WanImageToVideoPipeline``, ``LTXPipeline``, ``LTXImageToVideoPipeline``, ``AnyFlowPipeline``,
 ``VideoMAEForVideoClassification`` with ``AutoImageProcessor``, ``XCLIPModel`` with
 ``XCLIPProcessor``) and run on CPU in well under a second at 32x32 pixels.
 
@@ -299,6 +299,57 @@ def build_tiny_ltx(folder: str | Path) -> Path:
     return _save_pipeline(pipeline, folder)
 
 
+def build_tiny_anyflow(folder: str | Path) -> Path:
+    """Build a tiny ``AnyFlowPipeline`` (Wan 2.1 distilled into a flow map) into ``folder``.
+
+    As diffusers' AnyFlow pipeline tests build it: the tiny Wan VAE of :func:`build_tiny_wan`, a
+    2-layer ``AnyFlowTransformer3DModel`` (dual-timestep embedder, gate 0.25, ``deltatime_type``
+    "r"), ``FlowMapEulerDiscreteScheduler`` with the released checkpoints' shift of 5, and the tiny
+    UMT5 encoder and tokenizer.
+    """
+    from diffusers import AnyFlowPipeline, AnyFlowTransformer3DModel, AutoencoderKLWan, FlowMapEulerDiscreteScheduler
+    from transformers import UMT5EncoderModel
+
+    folder = Path(folder)
+    tokenizer = build_tiny_tokenizer(folder / "tokenizer")
+    _seed()
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True])
+    _seed()
+    transformer = AnyFlowTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
+        text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True, rope_max_seq_len=32,
+        gate_value=0.25, deltatime_type="r",
+    )
+    _seed()
+    text_encoder = UMT5EncoderModel(_tiny_t5_config(len(tokenizer), umt5=True))
+    pipeline = AnyFlowPipeline(
+        tokenizer=tokenizer, text_encoder=text_encoder, transformer=transformer, vae=vae,
+        scheduler=FlowMapEulerDiscreteScheduler(num_train_timesteps=1000, shift=5.0),
+    )
+    return _save_pipeline(pipeline, folder)
+
+
+def with_nvlabs_class_names(folder: str | Path) -> Path:
+    """Rewrite an AnyFlow folder's configs to name NVlabs' classes, as the Hub repos were published
+    (diffusers PR #13745): stock diffusers cannot import those, the weights are the same."""
+    folder = Path(folder)
+    names = {
+        "model_index.json": ("WanAnyFlowPipeline", None),
+        "transformer/config.json": ("FAR_Wan_Transformer3DModel", None),
+        "scheduler/scheduler_config.json": ("FlowMapDiscreteScheduler", None),
+    }
+    for path, (class_name, _) in names.items():
+        config = json.loads((folder / path).read_text())
+        config["_class_name"] = class_name
+        if path == "model_index.json":
+            config["transformer"] = ["far.models.transformer_far_wan_model", "FAR_Wan_Transformer3DModel"]
+            config["scheduler"] = ["far.schedulers.scheduling_flowmap_euler_discrete", "FlowMapDiscreteScheduler"]
+        if path.startswith("transformer"):
+            config.update(init_flowmap_model=True, init_far_model=False)  # NVlabs' flags, unknown to diffusers
+        (folder / path).write_text(json.dumps(config, indent=2))
+    return folder
+
+
 def _label_names(num_labels: int) -> list[str]:
     """``num_labels`` distinct readable label names."""
     known = list(_KINETICS_LIKE_LABELS[:num_labels])
@@ -446,13 +497,14 @@ def build_tiny_xclip(folder: str | Path) -> Path:
 def build_all(root: str | Path) -> dict[str, Path]:
     """Build every tiny model into a sub-folder of ``root``; return ``{name: folder}``.
 
-    Keys: ``"wan"``, ``"wan22"``, ``"ltx"``, ``"videomae"``, ``"xclip"``.
+    Keys: ``"wan"``, ``"wan22"``, ``"ltx"``, ``"anyflow"``, ``"videomae"``, ``"xclip"``.
     """
     root = Path(root)
     builders = {
         "wan": build_tiny_wan,
         "wan22": build_tiny_wan22,
         "ltx": build_tiny_ltx,
+        "anyflow": build_tiny_anyflow,
         "videomae": build_tiny_videomae,
         "xclip": build_tiny_xclip,
     }

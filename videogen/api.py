@@ -34,8 +34,9 @@ from videogen.pipelines.common import GenerationRequest, VideoResult, resolve_pa
 from videogen.pipelines.image_to_video import load_image, run_image_to_video
 from videogen.pipelines.text_to_video import run_text_to_video
 from videogen.pipelines.timeline import TimelineResult, longer_than_a_window, run_timeline
-from videogen.errors import InvalidInputError
+from videogen.errors import InvalidInputError, ModelNotFoundError, VideogenError
 from videogen.memory import MemoryPlan
+from videogen.policy import Policy, check_image, check_request, check_text, check_texts, check_video_file, limit_decoders
 from videogen.registry import MODELS, ModelSpec, Task
 
 
@@ -57,17 +58,30 @@ class ModelStatus:
 
 
 class Engine:
-    """A device and the models loaded on it."""
+    """A device, the models loaded on it, and the :class:`~videogen.policy.Policy` that every request
+    is checked against (default: :meth:`Policy.local`, a budget that keeps the machine up; the app
+    passes :meth:`Policy.public` in public mode)."""
 
-    def __init__(self, device: str | None = None) -> None:
+    def __init__(self, device: str | None = None, policy: Policy | None = None) -> None:
         settings = load_settings()
         self.plan: DevicePlan = pick_device(device or settings.device)
         self.models = ModelCache(self.plan)
+        self.policy = policy or Policy.local()
+        limit_decoders(self.policy)
 
     # -- lookups ---------------------------------------------------------------------------------
 
     def resolve(self, model: str | None, task: Task) -> ModelSpec:
-        return resolve(model, task, cuda=self.plan.is_cuda)
+        try:
+            return resolve(model, task, cuda=self.plan.is_cuda, listed_only=not self.policy.allow_custom_models)
+        except VideogenError:
+            raise
+        except (OSError, ValueError) as exc:  # a name too long for a path, a folder's config that is not JSON, ...
+            shown = repr(str(model)) if len(str(model)) <= 80 else repr(str(model)[:60]) + "…"
+            raise ModelNotFoundError(
+                f"{shown} cannot be used as a model ({getattr(exc, 'strerror', None) or exc}). Give a listed model id, a Hub "
+                "repo id (org/name) or a folder holding a model (model_index.json or config.json, and its weights)."
+            ) from exc
 
     def download(self, model: str, task: Task | None = None, progress: ProgressFn | None = None) -> Path:
         """Fetch a model's files ahead of time; returns the local folder."""
@@ -82,6 +96,7 @@ class Engine:
         prompt: str | GenerationRequest,
         *,
         output: str | Path | None = None,
+        output_dir: str | Path | None = None,
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
         **settings: Any,
@@ -91,13 +106,16 @@ class Engine:
         ``settings`` are :class:`GenerationRequest`'s fields (``model``, ``negative_prompt``,
         ``frames``, ``height``, ``width``, ``steps``, ``guidance``, ``seed``, ``fps``); unset ones take
         the model's defaults, and seed None is random. Instead of a prompt, a whole
-        :class:`GenerationRequest` may be given (keyword settings then replace its values).
+        :class:`GenerationRequest` may be given (keyword settings then replace its values). The clip
+        goes to ``output``, or to a new file in ``output_dir`` (default ``VIDEOGEN_OUTPUT_DIR``).
         """
         request = GenerationRequest.of(prompt, settings)
+        check_texts(self.policy, request)
         spec = self.resolve(request.model, "t2v")
         params = resolve_params(spec, request)
+        check_request(self.policy, spec, params)
         return run_text_to_video(
-            self.models, spec, params, output=output, output_dir=load_settings().output_dir,
+            self.models, spec, params, output=output, output_dir=Path(output_dir or load_settings().output_dir),
             progress=progress, cancel=cancel,
         )
 
@@ -107,6 +125,7 @@ class Engine:
         prompt: str | GenerationRequest = "",
         *,
         output: str | Path | None = None,
+        output_dir: str | Path | None = None,
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
         **settings: Any,
@@ -114,14 +133,18 @@ class Engine:
         """Animate an image (path, PIL image or array); ``settings`` as for :meth:`text_to_video`.
 
         Without height and width the clip follows the image: its aspect ratio at the model's default
-        pixel count; with one of them, the other follows the aspect ratio.
+        pixel count; with one of them, the other follows the aspect ratio. An image file is sized
+        from its header first: one over the policy's pixels is refused before it is decoded.
         """
         request = GenerationRequest.of(prompt, settings)
+        check_texts(self.policy, request)
         spec = self.resolve(request.model, "i2v")
+        check_image(image, self.policy)
         picture = load_image(image)
         params = resolve_params(spec, request, image_size=picture.size)
+        check_request(self.policy, spec, params)
         return run_image_to_video(
-            self.models, spec, picture, params, output=output, output_dir=load_settings().output_dir,
+            self.models, spec, picture, params, output=output, output_dir=Path(output_dir or load_settings().output_dir),
             progress=progress, cancel=cancel,
         )
 
@@ -143,7 +166,9 @@ class Engine:
         With ``timeline``, a video longer than one window (``window_s``, default the model's clip
         length) also gets ``result.timeline``: the actions window by window (see :meth:`timeline`).
         """
+        check_text(self.policy, "labels", labels)
         spec = self.resolve(model, "classify")
+        check_video_file(video, self.policy)
         result = run_classification(self.models, spec, video, top_k=top_k, labels=labels, progress=progress)
         if timeline and longer_than_a_window(spec, video, window_s):
             result.timeline = run_timeline(
@@ -166,7 +191,9 @@ class Engine:
     ) -> TimelineResult:
         """The actions of a video window by window (``window_s`` long, every ``stride_s``), a summary and
         the spans of windows that share their top action; the file is read once, in order."""
+        check_text(self.policy, "labels", labels)
         spec = self.resolve(model, "classify")
+        check_video_file(video, self.policy)
         return run_timeline(
             self.models, spec, video, window_s=window_s, stride_s=stride_s, top_k=top_k, labels=labels,
             progress=progress, cancel=cancel,

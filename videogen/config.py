@@ -11,6 +11,22 @@ variable                   meaning
 ``VIDEOGEN_OUTPUT_DIR``    where generated videos go (default: ``<tmp>/videogen``)
 ``VIDEOGEN_HUB_TIMEOUT``   seconds to wait for the Hub before giving up (default 10)
 ``VIDEOGEN_MAX_QUEUE``     requests allowed to wait in the app's GPU queue (default 16)
+``VIDEOGEN_PUBLIC``        ``1``: public mode (as ``--public``); ``0``: off even on a Space (a private
+                           Space); unset: on on a Space, else off (:mod:`videogen.policy`)
+``VIDEOGEN_ALLOW_CUSTOM_MODELS``  ``1``: public mode also takes Hub ids and folders (as the flag)
+``VIDEOGEN_MAX_FRAMES``    frames of one clip (the caps: see :mod:`videogen.policy` for the defaults)
+``VIDEOGEN_MAX_SIDE``      pixels of a clip's height or width
+``VIDEOGEN_MAX_PIXELS``    height × width of a clip's frame
+``VIDEOGEN_MAX_STEPS``     denoising steps
+``VIDEOGEN_MAX_FRAME_PIXELS``  frames × height × width of one clip (the memory budget)
+``VIDEOGEN_MAX_PROMPT_CHARS``  characters of a prompt, negative prompt or labels
+``VIDEOGEN_MAX_IMAGE_PIXELS``  width × height of an input image or video frame (read from its header)
+``VIDEOGEN_MAX_VIDEO_SECONDS``  length of a video to recognise (``none``: no cap)
+``VIDEOGEN_MAX_VIDEO_FRAMES``  frames in a video to recognise, counted before decoding (``none``: no cap)
+``VIDEOGEN_MAX_VIDEO_PIXELS``  frames × width × height of a video to recognise (``none``: no cap)
+``VIDEOGEN_MAX_UPLOAD_MB``  upload size, MB (as ``--max-file-size``; ``none``: no cap)
+``VIDEOGEN_DELETE_AFTER_S``  seconds before outputs and uploads are deleted (as ``--delete-after``;
+                           ``none``: kept)
 ``HF_ENDPOINT``            the Hub (default https://huggingface.co)
 ``HF_HUB_OFFLINE``         ``1``: never touch the network; use cached models only
 ``HF_HOME`` / ``HF_HUB_CACHE``  where downloads go (huggingface_hub's standard cache)
@@ -27,6 +43,8 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from videogen.errors import InvalidInputError
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 _TRUE = {"1", "true", "yes", "on"}
@@ -48,6 +66,9 @@ class Settings:
     host: str
     port: int
     on_spaces: bool
+    public: bool | None = None  # VIDEOGEN_PUBLIC; None: decided by where the app runs
+    allow_custom_models: bool = False
+    policy_overrides: tuple[tuple[str, float | None], ...] = ()  # (Policy field, value) from VIDEOGEN_<FIELD>
 
 
 def load_settings() -> Settings:
@@ -63,7 +84,40 @@ def load_settings() -> Settings:
         host=os.environ.get("GRADIO_SERVER_NAME") or ("0.0.0.0" if on_spaces else "127.0.0.1"),
         port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         on_spaces=on_spaces,
+        public=env_flag("VIDEOGEN_PUBLIC") if os.environ.get("VIDEOGEN_PUBLIC", "").strip() else None,
+        allow_custom_models=env_flag("VIDEOGEN_ALLOW_CUSTOM_MODELS"),
+        policy_overrides=_policy_overrides(),
     )
+
+
+# The caps that VIDEOGEN_<NAME> sets, by their Policy field name (videogen/policy.py).
+POLICY_VARIABLES = (
+    "max_frames", "max_side", "max_pixels", "max_steps", "max_frame_pixels", "max_prompt_chars",
+    "max_image_pixels", "max_video_seconds", "max_video_frames", "max_video_pixels", "max_upload_mb",
+    "delete_after_s",
+)
+_NO_CAP = {"none", "off", "no"}
+
+
+def _policy_overrides() -> tuple[tuple[str, float | None], ...]:
+    """(field, value) for each VIDEOGEN_<FIELD> that is set; ``none`` means no cap."""
+    found = []
+    for name in POLICY_VARIABLES:
+        variable = f"VIDEOGEN_{name.upper()}"
+        raw = os.environ.get(variable, "")
+        if not raw.strip():  # unset or empty: the default cap (never "no cap" by accident)
+            continue
+        if raw.strip().lower() in _NO_CAP:
+            found.append((name, None))
+            continue
+        try:
+            value = float(raw.replace("_", ""))
+        except ValueError:
+            raise InvalidInputError(f"{variable} must be a number (or none), got {raw!r}") from None
+        if value <= 0:
+            raise InvalidInputError(f"{variable} must be above 0 (or none for no cap), got {raw!r}")
+        found.append((name, value))
+    return tuple(found)
 
 
 def set_offline(offline: bool = True) -> None:

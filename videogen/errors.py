@@ -37,6 +37,10 @@ class DownloadError(VideogenError, OSError):
     """A download started but did not complete (connection lost, disk full, size mismatch)."""
 
 
+class OutputError(VideogenError, OSError):
+    """A clip could not be written (disk full, no permission, a read-only folder); nothing half-written is kept."""
+
+
 class InvalidVideoError(VideogenError, ValueError):
     """An input video cannot be decoded: corrupt, audio-only, or without frames."""
 

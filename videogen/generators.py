@@ -5,14 +5,24 @@ float32, as its docstring does), places it with diffusers' own switches (:func:`
 everything again if loading fails. :class:`DiffusersGenerator` runs it with each family's own
 settings (:func:`family_kwargs`): Wan's ``flow_shift`` by resolution, LTX's frame rate and decode
 noise. When the plan puts the text encoder on the CPU, the prompt is encoded there and only the
-embeddings travel to the GPU.
+embeddings travel to the GPU. When a CPU plan frees the text encoder after encoding
+(``free_text_encoder``), the embeddings of the last prompt are kept and the encoder is read again
+from disk only for a new prompt.
+
+AnyFlow's Hub repos were published with NVlabs' class names in their configs (``WanAnyFlowPipeline``,
+``FAR_Wan_Transformer3DModel``, ``FlowMapDiscreteScheduler``: diffusers PR #13745), which stock
+diffusers refuses to import; such a family's pipeline is assembled component by component
+(:func:`_assemble`), its transformer and scheduler by diffusers' own classes (:data:`FAMILY_CLASSES`),
+whose weights are the same tensor for tensor.
 """
 
 from __future__ import annotations
 
+import gc
+import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +41,10 @@ logger = logging.getLogger(__name__)
 ENCODE_OUTPUTS = {
     "wan": ("prompt_embeds", "negative_prompt_embeds"),
     "ltx": ("prompt_embeds", "prompt_attention_mask", "negative_prompt_embeds", "negative_prompt_attention_mask"),
+    "anyflow": ("prompt_embeds", "negative_prompt_embeds"),
 }
+# Components loaded by their diffusers class whatever the folder's config names (see the module docstring).
+FAMILY_CLASSES = {"anyflow": {"transformer": "AnyFlowTransformer3DModel", "scheduler": "FlowMapEulerDiscreteScheduler"}}
 WAN_FLOW_SHIFT = {"480p": 3.0, "720p": 5.0}  # WanPipeline docstring: "5.0 for 720P, 3.0 for 480P"
 PREVIEWS_PER_RUN = 8  # a preview every steps/8 denoising steps...
 PREVIEW_AFTER_S = 2.0  # ...once the run has taken this long (quick runs need none)
@@ -52,6 +65,8 @@ def family_kwargs(pipe: Any, spec: ModelSpec, params: Any) -> dict[str, Any]:
         if "flow_shift" in scheduler.config and scheduler.config.flow_shift != shift:
             pipe.scheduler = type(scheduler).from_config(scheduler.config, flow_shift=shift)
         kwargs["max_sequence_length"] = TEXT_TOKENS["wan"]
+    elif spec.family == "anyflow":  # the scheduler's shift (5) is the checkpoint's; no resolution rule published
+        kwargs["max_sequence_length"] = TEXT_TOKENS["anyflow"]
     elif spec.family == "ltx":
         kwargs["frame_rate"] = int(round(params.fps))  # LTX scales its positional encoding by the frame rate
         if getattr(pipe.vae.config, "timestep_conditioning", False):
@@ -67,7 +82,9 @@ class DiffusersGenerator:
     pipe: Any
     device: str
     plan: MemoryPlan | None  # None: shares another generator's placed components (``from_pipe``)
+    folder: Path | None = None  # where the weights are: a freed text encoder is read again from here
     _preview: LatentPreview | bool | None = field(default=None, repr=False)  # fitted on first use; False: none
+    _encoded: tuple[tuple, dict] | None = field(default=None, repr=False)  # (prompt key, embeddings) of the last prompt
 
     def generate(self, params: Any, image: Any | None, on_step: Any) -> tuple[np.ndarray, str | None]:
         import torch
@@ -106,8 +123,11 @@ class DiffusersGenerator:
             kwargs["image"] = image
         try:
             with torch.inference_mode():
-                # 2. A text encoder planned on the CPU encodes there; only the embeddings move.
-                if self.plan is not None and self.plan.strategy != "cpu" and self.plan.placement("text_encoder") == "cpu":
+                # 2. A text encoder planned on the CPU encodes there; only the embeddings move. One that
+                #    the plan frees after encoding encodes each prompt once.
+                if self.plan is not None and self.plan.free_text_encoder:
+                    kwargs.update(self._encode_then_free(params, kwargs.get("max_sequence_length")))
+                elif self.plan is not None and self.plan.strategy != "cpu" and self.plan.placement("text_encoder") == "cpu":
                     kwargs.update(self._encode_on_cpu(params, kwargs.get("max_sequence_length")))
                 # 3. Denoise and decode.
                 video = self.pipe(**kwargs).frames[0]  # (T, H, W, 3) floats in [0, 1]
@@ -129,6 +149,8 @@ class DiffusersGenerator:
                 self._preview = False
         if self._preview is False:
             return None
+        if self.spec.family == "anyflow":  # AnyFlowPipeline denoises (B, T, C, H, W); previews read (B, C, T, H, W)
+            latents = latents.transpose(1, 2)
         video = video_latents(self.pipe, self.spec.family, latents, params.frames, params.height, params.width)
         return self._preview.image(video)
 
@@ -144,6 +166,33 @@ class DiffusersGenerator:
         )
         moved = {name: t.to(self.device) for name, t in zip(names, outputs) if t is not None}
         return {"prompt": None, "negative_prompt": None, **moved}
+
+    def _encode_then_free(self, params: Any, max_tokens: int | None) -> dict[str, Any]:
+        """The prompt's embeddings, the text encoder freed after encoding (read again for a new prompt)."""
+        key = (params.prompt, params.negative_prompt, params.guidance > 1.0, max_tokens)
+        if self._encoded is None or self._encoded[0] != key:
+            if self.pipe.text_encoder is None:
+                self._reload_text_encoder()
+            embeddings = self._encode_on_cpu(params, max_tokens)
+            self.pipe.register_modules(text_encoder=None)
+            gc.collect()
+            self._encoded = (key, embeddings)
+        return dict(self._encoded[1])
+
+    def _reload_text_encoder(self) -> None:
+        import torch
+        import transformers
+
+        if self.folder is None:
+            raise RuntimeError(f"{self.spec.id}: the text encoder was freed and its folder is unknown")
+        _library, class_name = json.loads((self.folder / "model_index.json").read_text())["text_encoder"]
+        encoder_cls = getattr(transformers, class_name)
+        dtype = getattr(torch, next(c.dtype for c in self.plan.components if c.name == "text_encoder"))
+        logger.info("Reading %s's text encoder again for a new prompt", self.spec.id)
+        self.pipe.register_modules(text_encoder=encoder_cls.from_pretrained(
+            str(self.folder / "text_encoder"), dtype=dtype, use_safetensors=True, local_files_only=True,
+            variant=hub.variant_of([p.name for p in (self.folder / "text_encoder").glob("*.safetensors")]),
+        ).eval())
 
     def set_vae_tiling(self, on: bool) -> None:
         """Tile the VAE decode (another request may need less or more memory than the last)."""
@@ -195,15 +244,22 @@ def load_generator(
     if reuse is not None:  # same weights, other task: share the components (no copy, no reload)
         pipe = pipeline_cls.from_pipe(reuse)
         pipe.set_progress_bar_config(disable=True)  # from_pipe does not carry the setting over
-        return DiffusersGenerator(spec, pipe, device, plan)
+        if getattr(pipe, "text_encoder", False) is None:  # the other task's plan freed it: encode as it did
+            plan = replace(plan, free_text_encoder=True)
+        return DiffusersGenerator(spec, pipe, device, plan, folder)
     dtypes = {c.name: getattr(torch, c.dtype) for c in plan.components}
     files = [str(p.relative_to(folder)) for p in folder.rglob("*.safetensors")]
+    variant = hub.variant_of(files)
     pipe = None
     try:
-        pipe = pipeline_cls.from_pretrained(
-            str(folder), dtype={"default": getattr(torch, plan.dtype), **dtypes}, use_safetensors=True,
-            local_files_only=True, variant=hub.variant_of(files),
-        )
+        if spec.family in FAMILY_CLASSES:
+            pipe = _assemble(pipeline_cls, folder, {"default": getattr(torch, plan.dtype), **dtypes}, variant,
+                             FAMILY_CLASSES[spec.family])
+        else:
+            pipe = pipeline_cls.from_pretrained(
+                str(folder), dtype={"default": getattr(torch, plan.dtype), **dtypes}, use_safetensors=True,
+                local_files_only=True, variant=variant,
+            )
         pipe.set_progress_bar_config(disable=True)
         logger.info("Placing %s on %s: %s", spec.id, device, plan.summary())
         apply_plan(pipe, device, plan)
@@ -218,4 +274,35 @@ def load_generator(
         del pipe
         release_memory()
         raise
-    return DiffusersGenerator(spec, pipe, device, plan)
+    return DiffusersGenerator(spec, pipe, device, plan, folder)
+
+
+def _assemble(pipeline_cls: Any, folder: Path, dtypes: dict[str, Any], variant: str | None, classes: dict[str, str]) -> Any:
+    """The pipeline built component by component: ``classes`` gives the diffusers class of some
+    components, whatever the folder's configs name; ``model_index.json`` gives the others'.
+
+    ``from_pretrained`` checks every component against the class its ``model_index.json`` names,
+    even one passed in, so a repo that names classes diffusers cannot import is assembled here.
+    """
+    import diffusers
+    import transformers
+
+    index = json.loads((folder / "model_index.json").read_text())
+    components = {}
+    for name, entry in index.items():
+        if name.startswith("_") or not hub._is_component(entry):
+            continue
+        library, class_name = ("diffusers", classes[name]) if name in classes else entry
+        cls = getattr(diffusers if library == "diffusers" else transformers, class_name)
+        dtype = dtypes.get(name, dtypes["default"])
+        if name.startswith("tokenizer"):
+            components[name] = cls.from_pretrained(str(folder / name))
+        elif isinstance(cls, type) and issubclass(cls, diffusers.SchedulerMixin):
+            components[name] = cls.from_config(cls.load_config(str(folder), subfolder=name))
+        elif library == "diffusers":
+            components[name] = cls.from_pretrained(str(folder), subfolder=name, dtype=dtype, use_safetensors=True,
+                                                   local_files_only=True, variant=variant)
+        else:
+            components[name] = cls.from_pretrained(str(folder / name), dtype=dtype, use_safetensors=True,
+                                                   local_files_only=True, variant=variant)
+    return pipeline_cls(**components)

@@ -17,10 +17,12 @@ also with ``HF_HUB_OFFLINE=1``. huggingface_hub errors are translated into :mod:
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -237,7 +239,8 @@ def read_config(repo_id: str, revision: str = "main") -> tuple[str, dict]:
     from huggingface_hub import hf_hub_download, try_to_load_from_cache
 
     for name in CONFIG_FILES:
-        cached = try_to_load_from_cache(repo_id, name, revision=revision, cache_dir=cache_dir())
+        with translate_hub_errors(repo_id):  # an id the Hub could not have (org/..): HFValidationError
+            cached = try_to_load_from_cache(repo_id, name, revision=revision, cache_dir=cache_dir())
         if isinstance(cached, str):
             return name, json.loads(Path(cached).read_text())
 
@@ -263,6 +266,11 @@ def download(spec: ModelSpec, progress: ProgressFn | None = None) -> Path:
         folder = Path(spec.repo_id)
         if not folder.is_dir():
             raise ModelNotFoundError(f"{spec.id}: the folder {folder} does not exist (for weights/ models: see weights/README.md).")
+        if spec.family != "procedural" and not any(folder.rglob("*.safetensors")):  # procedural: drawn, no weights
+            raise ModelNotFoundError(
+                f"{spec.id}: the folder {folder} has a config but no weights (.safetensors files). Copy the model's "
+                "weights into it, or give the model's Hub id (org/name) to download it."
+            )
         return folder
     cached = cached_snapshot(spec.repo_id, spec.revision)
     if cached is not None:
@@ -329,6 +337,20 @@ def _translate(exc: Exception, repo: str, endpoint: str) -> Exception | None:
 
     import httpx2
 
+    if isinstance(exc, hf.HFValidationError):
+        return ModelNotFoundError(
+            f"{repo!r} is not a valid Hub repo id: org/name, with letters, digits, '-', '_' and '.' (not at either "
+            "end of a part, and no '..'). Check the spelling, or pick a listed model."
+        )
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        try:
+            free = f"{shutil.disk_usage(cache_dir()).free / 1e9:,.2f} GB free"
+        except OSError:
+            free = "no free space"
+        return DownloadError(
+            f"The disk is full: downloading {repo} into {cache_dir()} stopped ({free}). Free some space there, or set "
+            "HF_HOME to a disk with room, then try again; the part already downloaded was not kept."
+        )
     if isinstance(exc, hf.GatedRepoError):  # before RepositoryNotFoundError: it subclasses it
         return GatedModelError(
             f"{repo} is gated: accept its terms on {endpoint}/{repo}, then set HF_TOKEN to a token "

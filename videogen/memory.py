@@ -19,6 +19,9 @@ strategy              placements
 ====================  =====================================================================
 
 VAE tiling (``vae.enable_tiling()``) is added to a strategy when the untiled decode would not fit.
+On a CPU host, when even that is not enough, the text encoder (the largest component, needed once
+per prompt) is freed after encoding (``free_text_encoder``). A CPU plan also says how long the run
+should take on this machine (``estimate_s``, :mod:`videogen.estimate`).
 When nothing fits, the plan says ``fits: false``, why, and what would fit instead.
 
 The activation estimates are deliberately simple (written out in :func:`activation_bytes`): the
@@ -45,10 +48,11 @@ GPU_USABLE = 0.92  # keep 8 % for the caching allocator's fragmentation
 RAM_BASE = int(2.0 * GIB)  # Python, torch, gradio and friends before any model
 # VAE decode working set, bytes per output pixel of one decoded chunk, at the VAE's dtype size 4.
 # Measured on full-size VAEs with random weights (peak RSS, CPU, float32/bfloat16 scaled to 4 bytes):
-VAE_BYTES_PER_PIXEL = {"wan": 5_200, "ltx": 450}  # 480x832: Wan 8.4 GB (fp32), LTX 0.16-0.21 KB (bf16)
-VAE_CHUNK_FRAMES = {"wan": 4, "ltx": 0}  # Wan decodes 4 frames at a time (causal cache); 0: all at once
-VAE_TILE = {"wan": (256, 256, 0), "ltx": (512, 512, 16)}  # diffusers' default tile (h, w, frames)
-TEXT_TOKENS = {"wan": 512, "ltx": 128}  # the pipelines' max_sequence_length
+# AnyFlow decodes with Wan 2.1's VAE and encodes with its UMT5-XXL.
+VAE_BYTES_PER_PIXEL = {"wan": 5_200, "anyflow": 5_200, "ltx": 450}  # 480x832: Wan 8.4 GB (fp32), LTX 0.16-0.21 KB (bf16)
+VAE_CHUNK_FRAMES = {"wan": 4, "anyflow": 4, "ltx": 0}  # Wan decodes 4 frames at a time (causal cache); 0: all at once
+VAE_TILE = {"wan": (256, 256, 0), "anyflow": (256, 256, 0), "ltx": (512, 512, 16)}  # diffusers' default tile (h, w, frames)
+TEXT_TOKENS = {"wan": 512, "anyflow": 512, "ltx": 128}  # the pipelines' max_sequence_length
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class MemoryRequest:
     height: int
     width: int
     dtype: str = "bfloat16"  # the pipeline's dtype on CUDA
+    steps: int = 0  # for the time estimate; 0: the model's default
+    guidance: float | None = None  # for the time estimate; None: the model's default
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,9 @@ class MemoryPlan:
     height: int = 0
     width: int = 0
     suggestions: list[str] = field(default_factory=list)
+    free_text_encoder: bool = False  # CPU: the text encoder is freed after encoding (read again for a new prompt)
+    estimate_s: float | None = None  # CPU: seconds for the run on this machine (encode, denoise, decode)
+    estimate: dict | None = None  # CPU: those seconds stage by stage (Estimate.to_json), and the load time
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -104,7 +113,8 @@ class MemoryPlan:
         if not self.fits:
             return f"Does not fit: {self.reason}" + (f" {self.suggestions[0]}" if self.suggestions else "")
         if self.device == "cpu":
-            return f"Runs on the CPU in {self.dtype}; {ram}."
+            freed = " (the text encoder freed after encoding)" if self.free_text_encoder else ""
+            return f"Runs on the CPU in {self.dtype}; {ram}{freed}."
         where = f"your {gpu_bytes / GIB:.0f} GB GPU" if gpu_bytes else "the GPU"
         how = {
             "resident": "with everything on the GPU",
@@ -220,7 +230,16 @@ def plan_memory(
 ) -> MemoryPlan:
     """The fastest placement of ``spec`` that fits ``request``'s machine, or why none does."""
     if request.device == "cpu":
-        return _plan_cpu(spec, request, sizes, suggest)
+        plan = _plan_cpu(spec, request, sizes, suggest)
+        if suggest:  # the plan asked for (not one tried for a suggestion): how long it will take here
+            from videogen.estimate import estimate
+
+            d = spec.defaults
+            guidance = d.guidance if request.guidance is None else request.guidance
+            timing = estimate(spec, request.frames, request.height, request.width, request.steps or d.steps, guidance,
+                              params={c.name: c.params for c in plan.components})
+            plan.estimate_s, plan.estimate = round(timing.total_s, 1), timing.to_json()
+        return plan
     sizes = sizes or component_sizes(spec, request.dtype)
     act = activation_bytes(spec, sizes, request.frames, request.height, request.width)
     layers = _transformer_width(spec, next((c.params for c in sizes if c.name == "transformer"), 0))[2]
@@ -248,18 +267,35 @@ def plan_memory(
 
 
 def _plan_cpu(spec: ModelSpec, request: MemoryRequest, sizes: list[ComponentSize] | None, suggest: bool) -> MemoryPlan:
-    """A CPU host: everything in RAM, bfloat16 (float32 needs twice the RAM for no better result)."""
+    """A CPU host: everything in RAM, bfloat16 (float32 needs twice the RAM for no better result).
+
+    The first that fits of: everything kept, VAE whole (fastest); VAE tiled (tiles overlap: at
+    256x384 Wan's VAE does 1.5x the work); the text encoder freed after encoding, VAE whole, then
+    tiled. Freeing costs reading the encoder again for the next prompt, so it comes last.
+    """
     dtype = "bfloat16"
     sizes = sizes or component_sizes(spec, dtype)
     act = activation_bytes(spec, sizes, request.frames, request.height, request.width)
     weights = sum(c.bytes for c in sizes)
-    ram = RAM_BASE + weights + max(act.transformer, act.vae_tiled) + act.output
+    encoder = sum(c.bytes for c in sizes if c.name.startswith("text_encoder"))
+    peaks = []
+    for free in (False, True):
+        for tiled in (False, True):
+            denoise_decode = max(act.transformer + act.output, act.vae_tiled if tiled else act.vae)
+            if free:  # loading and encoding hold every weight; denoising and decoding all but the encoder's
+                ram = RAM_BASE + max(weights + act.text_encoder, weights - encoder + denoise_decode)
+            else:
+                ram = RAM_BASE + weights + max(act.text_encoder, denoise_decode)
+            peaks.append((ram, free, tiled))
+    fitting = [peak for peak in peaks if peak[0] <= request.ram_bytes]
+    ram, free, tiled = fitting[0] if fitting else min(peaks)
     where: dict[str, Placement] = {c.name: "cpu" for c in sizes}
     fits = ram <= request.ram_bytes
     reason = (f"peak ~{ram / GIB:.1f} of {request.ram_bytes / GIB:.0f} GiB RAM" if fits else
               f"{spec.id} needs ~{ram / GIB:.1f} GiB of RAM on the CPU ({weights / GIB:.1f} GiB of weights in "
               f"{dtype}), the machine has {request.ram_bytes / GIB:.0f} GiB.")
-    plan = _plan(spec, replace(request, dtype=dtype), sizes, "cpu", where, True, 0, ram, fits, reason)
+    plan = _plan(spec, replace(request, dtype=dtype), sizes, "cpu", where, tiled, 0, ram, fits, reason)
+    plan.free_text_encoder = free and fits
     if not fits and suggest:
         plan.suggestions = suggestions(spec, request)
     return plan

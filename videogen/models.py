@@ -14,6 +14,8 @@ import logging
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,12 +26,13 @@ from videogen import hub
 from videogen.classifiers import default_recognizer, load_classifier
 from videogen.config import load_settings
 from videogen.device import DevicePlan, gpu_memory_bytes, ram_bytes, release_memory
-from videogen.errors import OutOfMemoryError, UnsupportedModelError
+from videogen.errors import ModelNotFoundError, OutOfMemoryError, UnsupportedModelError, VideogenError
 from videogen.generators import DiffusersGenerator, load_generator
 from videogen.memory import MemoryPlan, MemoryRequest, plan_memory
 from videogen.hub import Progress, ProgressFn
 from videogen.registry import (
     MODELS,
+    TASK_NAMES,
     ModelSpec,
     Task,
     family_from_config,
@@ -73,15 +76,29 @@ def default_model(task: Task, *, cuda: bool, offline: bool = False) -> ModelSpec
     return hub_models[0]
 
 
-def resolve(model: str | None, task: Task, *, cuda: bool = False) -> ModelSpec:
-    """Registry id, ``org/name`` (optionally ``@revision``), or a local folder -> spec."""
+def resolve(model: str | None, task: Task, *, cuda: bool = False, listed_only: bool = False) -> ModelSpec:
+    """Registry id, ``org/name`` (optionally ``@revision``), or a local folder -> spec.
+
+    ``listed_only`` (public mode): anything but a registry id is refused with one message, before
+    any file or the Hub is looked at, so that the answer says nothing about the server's folders.
+    """
     if model is None or not str(model).strip():
         return default_model(task, cuda=cuda, offline=load_settings().offline)
     model = str(model).strip()
     spec = find(model, task)
     if spec is not None:
         return spec
+    if listed_only:
+        if any(m.id == model for m in MODELS):  # a listed model of another task: its name is public
+            other = next(m for m in MODELS if m.id == model)
+            raise UnsupportedModelError(f"{model} does {TASK_NAMES[other.task]}, not {TASK_NAMES[task]}.")
+        raise public_models_error(task)
     folder = Path(model).expanduser()
+    if not folder.is_dir() and model.startswith(("/", "./", "../", "~", ".\\", "..\\")):
+        raise ModelNotFoundError(
+            f"There is no folder {model}. A model folder holds model_index.json (diffusers) or config.json "
+            "(transformers); or give a listed model or a Hub repo id (org/name)."
+        )
     if folder.is_dir():
         for name in hub.CONFIG_FILES:
             if (folder / name).is_file():
@@ -98,6 +115,14 @@ def resolve(model: str | None, task: Task, *, cuda: bool = False) -> ModelSpec:
         other = next(m for m in MODELS if m.id == model)
         raise UnsupportedModelError(f"{model} does {other.task}, not {task}.")
     raise unknown_model_error(model, task)
+
+
+def public_models_error(task: Task) -> UnsupportedModelError:
+    """Public mode's one answer to a Hub id or a folder, whether it exists or not."""
+    listed = ", ".join(dict.fromkeys(m.id for m in models_for(task)))
+    return UnsupportedModelError(
+        f"In public mode only the listed models can be used for {TASK_NAMES[task]}: {listed}. Pick one of them."
+    )
 
 
 def task_of(model: str) -> Task:
@@ -169,7 +194,8 @@ class ModelCache:
                 reuse = current.pipe
             else:
                 self.unload_generator()
-            self._generator = _load_any_generator(spec, folder, self.plan, reuse, plan)
+            with _loading(spec, folder):
+                self._generator = _load_any_generator(spec, folder, self.plan, reuse, plan)
             if progress:
                 progress(Progress("load", 1, 1, "", f"Loaded {spec.id}"))
             return self._generator
@@ -217,7 +243,8 @@ class ModelCache:
             folder = hub.download(spec, progress)
             if progress:
                 progress(Progress("load", 0, 1, "", f"Loading {spec.id}"))
-            classifier = _load_any_classifier(spec, folder, self.plan)
+            with _loading(spec, folder):
+                classifier = _load_any_classifier(spec, folder, self.plan)
             self._classifiers[key] = classifier
             while len(self._classifiers) > MAX_CLASSIFIERS:
                 self._classifiers.popitem(last=False)
@@ -247,6 +274,26 @@ def _same_placement(current: VideoGenerator, plan: MemoryPlan | None) -> bool:
 
 def _key(spec: ModelSpec) -> tuple:
     return (spec.repo_id, spec.revision, spec.task)
+
+
+@contextmanager
+def _loading(spec: ModelSpec, folder: Path) -> Iterator[None]:
+    """Turn the libraries' errors on missing, cut-short or mismatched files (``from_pretrained``'s
+    OSError, a state dict that does not fit) into a message that says what to do. Running out of
+    memory is left to the caller (:func:`videogen.pipelines.common.memory_guard`)."""
+    try:
+        yield
+    except VideogenError:
+        raise
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "out of memory" in reason.lower() or "can't allocate memory" in reason.lower():
+            raise
+        if spec.local:
+            advice = "Check that the folder holds the whole model: its config and the .safetensors weights it names."
+        else:
+            advice = f"The download looks damaged: delete {folder} and try again to download it anew."
+        raise UnsupportedModelError(f"{spec.id} could not be loaded ({reason[:300]}). {advice}") from exc
 
 
 def _load_any_generator(

@@ -70,6 +70,15 @@ FAMILIES: dict[str, Family] = {
             cfg_batched=True,  # LTXPipeline concatenates [uncond, cond]
         ),
         Family(
+            name="anyflow",  # Wan 2.1 distilled into a flow map: any step count, guidance folded into the weights
+            library="diffusers",
+            config_classes=("AnyFlowPipeline", "WanAnyFlowPipeline"),  # the second: NVlabs' name, still in the Hub repos
+            pipelines={"t2v": "AnyFlowPipeline"},
+            frame_step=4,
+            size_multiple=16,
+            cfg_batched=True,  # AnyFlowPipeline concatenates [uncond, cond] when guidance > 1
+        ),
+        Family(
             name="procedural",
             library="videogen",
             config_classes=("ShapesProceduralPipeline",),
@@ -179,9 +188,14 @@ WAN21_1_3B_REVISION = "0fad780a534b6463e45facd96134c9f345acfa5b"
 WAN21_1_3B = (("text_encoder", 5_680_910_336), ("transformer", 1_418_996_800), ("vae", 126_892_531))
 LTX_VIDEO_2B = (("text_encoder", 4_762_310_656), ("transformer", 1_923_385_472), ("vae", 419_193_649))
 WAN22_TI2V_5B = (("text_encoder", 5_680_910_336), ("transformer", 4_999_787_712), ("vae", 704_688_668))
+# AnyFlow 1.3B: Wan 2.1 1.3B's UMT5-XXL and VAE, and its transformer with AnyFlow's dual-timestep embedder.
+ANYFLOW_1_3B = (("text_encoder", 5_680_910_336), ("transformer", 1_421_752_384), ("vae", 126_892_531))
 # Not published in a source we could read here: estimated as the parameters stored in fp32 (an upper bound).
 LTX_DOWNLOAD_GB = round(sum(n for _, n in LTX_VIDEO_2B) * 4 / 1e9, 1)
 WAN22_DOWNLOAD_GB = round(sum(n for _, n in WAN22_TI2V_5B) * 4 / 1e9, 1)
+# NVlabs' conversion script saves the transformer in bfloat16 and Wan 2.1's text encoder and VAE as loaded
+# (float32): the same files as Wan 2.1 1.3B's plus 2 bytes per transformer parameter. Not read from the Hub.
+ANYFLOW_DOWNLOAD_GB = round((22_723_671_744 + 507_591_892 + 2 * 1_421_752_384) / 1e9, 1)
 
 # fmt: off
 MODELS: tuple[ModelSpec, ...] = (
@@ -199,6 +213,15 @@ MODELS: tuple[ModelSpec, ...] = (
         download_gb=LTX_DOWNLOAD_GB, components=LTX_VIDEO_2B,
         defaults=Defaults(frames=161, height=480, width=704, fps=24, steps=50, guidance=3.0),
         description="LTX-Video 2B, fast text-to-video at 24 fps",
+    ),
+    ModelSpec(
+        id="anyflow-wan2.1-t2v-1.3b", task="t2v", family="anyflow",
+        repo_id="nvidia/AnyFlow-Wan2.1-T2V-1.3B-Diffusers", license="other (NVIDIA; read the model card)",
+        download_gb=ANYFLOW_DOWNLOAD_GB, components=ANYFLOW_1_3B,
+        # AnyFlow's docs and NVlabs' demo: 4 steps, guidance 1.0 (folded into the weights), 16 fps, 480x832
+        defaults=Defaults(frames=81, height=480, width=832, fps=16, steps=4, guidance=1.0),
+        description="AnyFlow Wan 2.1 1.3B, distilled to 4 steps: the fastest on a CPU (a 1-s clip at 384x256 in about "
+                    "2 min on 2 cores)",
     ),
     ModelSpec(
         id="wan2.2-ti2v-5b", task="t2v", family="wan",

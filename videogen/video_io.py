@@ -23,10 +23,14 @@ requested fps, with the generation parameters as JSON in the MP4 ``comment`` tag
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
+import re
+import shutil
 import threading
+import time
 from collections.abc import Callable
 from collections.abc import Iterator, Sequence
 from bisect import bisect_right
@@ -37,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from videogen.errors import InvalidInputError, InvalidVideoError
+from videogen.errors import InvalidInputError, InvalidVideoError, OutputError
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +49,7 @@ METADATA_KEY = "comment"  # a tag the MP4 muxer always writes
 SEEK_GAP_S = 1.0  # iter_frames_at seeks over gaps between targets longer than this (and than a GOP)
 EXACT_BUDGET = 30  # read_frames (default): frames it decodes to reach one exact frame before taking a key frame near it
 SEEK_MIN_PACKETS = 64  # read_frames seeks over a gap of more packets than this; shorter gaps are read through, not decoded
+PARTIAL_MAX_AGE_S = 600  # a temporary output nobody has written to for this long was left by a process that died
 
 
 @dataclass(frozen=True)
@@ -82,18 +87,30 @@ def _open(path: str | Path) -> Any:
     import av
 
     path = Path(path)
-    if not path.is_file():
-        raise InvalidVideoError(f"video file not found: {path}")
-    if path.stat().st_size == 0:
-        raise InvalidVideoError(f"{path.name} is empty (0 bytes).")
+    try:
+        size = path.stat().st_size if path.is_file() else None
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        size = None
+    if size is None:
+        raise InvalidVideoError(f"video file not found: {str(path)[:200]}")
+    if size == 0:
+        raise InvalidVideoError(f"{path.name} is empty (0 bytes). Upload the video again, or another file.")
     try:
         container = av.open(str(path))
-    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise InvalidVideoError(f"{path.name} is not a readable video ({exc}). Upload an MP4, WebM or MOV file.") from exc
+    except (av.error.FFmpegError, OSError, UnicodeError) as exc:
+        raise InvalidVideoError(
+            f"{path.name} is not a readable video ({_reason(exc)}): damaged, cut short, or another kind of file. "
+            "Upload an MP4, WebM, MOV, MKV or AVI video."
+        ) from exc
     if not container.streams.video:
         container.close()
-        raise InvalidVideoError(f"{path.name} has no video stream (audio-only or not a video).")
+        raise InvalidVideoError(f"{path.name} has no video stream (audio only, or not a video). Upload a video file.")
     return container
+
+
+def _reason(exc: BaseException) -> str:
+    """A library error in words, without FFmpeg's error number or the server's path to the file."""
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def _info(container: Any, stream: Any) -> VideoInfo:
@@ -115,7 +132,7 @@ def _rotate(image: np.ndarray, degrees_ccw: float) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, k=turns)) if turns else image
 
 
-def read_frames(path: str | Path, num_frames: int, *, exact: bool = False) -> SampledFrames:
+def read_frames(path: str | Path, num_frames: int, *, exact: bool = False, short_side: int | None = None) -> SampledFrames:
     """Sample ``num_frames`` frames spread evenly over the video's duration.
 
     Targets are the centres of ``num_frames`` equal time slices; the frame for each is the one on
@@ -125,12 +142,16 @@ def read_frames(path: str | Path, num_frames: int, *, exact: bool = False) -> Sa
     key frame instead, if one lies within half a slice of it: on a long video with distant key
     frames this decodes about one frame per target. ``result.times`` are the times of the frames
     used and ``result.exact`` says which are the exact ones. If the video has fewer frames than
-    asked for, frames repeat, so the result always has ``num_frames`` frames.
+    asked for, frames repeat, so the result always has ``num_frames`` frames. With ``short_side``
+    the frames are converted with their shortest side reduced to it (never enlarged), so that an 8K
+    video costs its decoding, not full-size copies of its frames.
     """
     import av
 
     if num_frames < 1:
         raise InvalidInputError(f"num_frames must be at least 1, got {num_frames}")
+    if short_side is not None and short_side < 1:
+        raise InvalidInputError(f"short_side must be at least 1 pixel, got {short_side}")
     name = Path(path).name
     stats = DecodeStats()
     with _open(path) as container:
@@ -154,7 +175,7 @@ def read_frames(path: str | Path, num_frames: int, *, exact: bool = False) -> Sa
                 chosen = _decode_through(container, stream, targets, num_frames, stats)
                 exactness = [bool(targets)] * len(chosen)
         except av.error.FFmpegError as exc:
-            raise InvalidVideoError(f"{name} could not be decoded ({exc}); the file may be corrupt.") from exc
+            raise InvalidVideoError(f"{name} could not be decoded ({_reason(exc)}); the file may be corrupt.") from exc
 
     if not any(frame is not None for frame in chosen):
         raise InvalidVideoError(f"{name} has a video stream but no decodable frames.")
@@ -163,9 +184,10 @@ def read_frames(path: str | Path, num_frames: int, *, exact: bool = False) -> Sa
                        path, sum(f is not None for f in chosen), num_frames)
         chosen, exactness = _fill(chosen, exactness, num_frames)
     arrays: dict[int, np.ndarray] = {}
+    reformatter = av.video.reformatter.VideoReformatter() if short_side else None
     for frame in chosen:
         if id(frame) not in arrays:
-            arrays[id(frame)] = frame.to_ndarray(format="rgb24")
+            arrays[id(frame)] = _scaled(frame, short_side, reformatter) if short_side else frame.to_ndarray(format="rgb24")
             stats.converted += 1
     rotation = float(getattr(chosen[0], "rotation", 0) or 0)
     frames = [arrays[id(frame)] for frame in chosen]
@@ -410,7 +432,7 @@ def _walk(path: str | Path, container: Any, stream: Any, table: _Packets, runs: 
         except (av.error.FFmpegError, EOFError) as exc:
             if not found:
                 if isinstance(exc, EOFError):
-                    raise InvalidVideoError(f"{Path(path).name} could not be decoded ({exc}); the file may be truncated.") from exc
+                    raise InvalidVideoError(f"{Path(path).name} could not be decoded ({_reason(exc)}); the file may be truncated.") from exc
                 raise
             logger.warning("Decoding %s stopped early (%s); using the %d frames read", path, exc, len(found))
     stats.decoded += decoded
@@ -528,17 +550,22 @@ def iter_frames_at(
                     stats.converted += 1
                 yield i, last[1], float(chosen.time) - start
         except av.error.FFmpegError as exc:
-            raise InvalidVideoError(f"{Path(path).name} could not be decoded ({exc}); the file may be corrupt.") from exc
+            raise InvalidVideoError(f"{Path(path).name} could not be decoded ({_reason(exc)}); the file may be corrupt.") from exc
 
 
 def _reduced(frame: Any, short_side: int | None, reformatter: Any) -> np.ndarray:
     """A decoded frame as (H, W, 3) uint8 RGB, its shortest side at most ``short_side``, rotated for display."""
+    image = _scaled(frame, short_side, reformatter)
+    rotation = float(getattr(frame, "rotation", 0) or 0)
+    return _rotate(image, rotation) if rotation else image
+
+
+def _scaled(frame: Any, short_side: int | None, reformatter: Any) -> np.ndarray:
+    """A decoded frame as (H, W, 3) uint8 RGB, its shortest side at most ``short_side`` (not rotated)."""
     width, height = frame.width, frame.height
     scale = short_side / min(width, height) if short_side and min(width, height) > short_side else 1.0
     size = (max(1, round(width * scale)), max(1, round(height * scale))) if scale < 1.0 else (width, height)
-    image = reformatter.reformat(frame, width=size[0], height=size[1], format="rgb24", interpolation="AREA").to_ndarray()
-    rotation = float(getattr(frame, "rotation", 0) or 0)
-    return _rotate(image, rotation) if rotation else image
+    return reformatter.reformat(frame, width=size[0], height=size[1], format="rgb24", interpolation="AREA").to_ndarray()
 
 
 def write_video(
@@ -566,14 +593,18 @@ def write_video(
     _, height, width, _ = frames.shape
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _output_error(exc, path) from exc
+    remove_stale_partials(path.parent)
     rate = Fraction(fps).limit_denominator(1001)
     # written under a temporary name and renamed when complete: no half-written file is ever seen
     partial = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.part.mp4")
     try:
         with av.open(str(partial), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
             if metadata:
-                container.metadata[METADATA_KEY] = json.dumps(metadata, ensure_ascii=False, sort_keys=True)
+                container.metadata[METADATA_KEY] = _metadata_text(metadata)
             stream = container.add_stream("libx264", rate=rate)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
             stream.options = {"crf": str(crf), "preset": "medium"}
@@ -586,9 +617,86 @@ def write_video(
             for packet in stream.encode():
                 container.mux(packet)
         os.replace(partial, path)
+    except OSError as exc:  # PyAV's write errors are OSErrors too (av.error.OSError: [Errno 28] ...)
+        raise _output_error(exc, path) from exc
     finally:
         partial.unlink(missing_ok=True)
     return path
+
+
+def _metadata_text(metadata: dict[str, Any]) -> str:
+    """The metadata as JSON, in UTF-8 where it can be (text that is not valid Unicode is escaped)."""
+    text = json.dumps(metadata, ensure_ascii=False, sort_keys=True)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (in a folder's name, say): \udXXX escapes instead
+        text = json.dumps(metadata, ensure_ascii=True, sort_keys=True)
+    return text
+
+
+def _output_error(exc: OSError, path: Path) -> OutputError:
+    """What went wrong writing ``path``, and what to do about it."""
+    folder = path.parent
+    if exc.errno == errno.EFBIG:
+        return OutputError(
+            f"{path.name} grew past the largest file this system allows ({exc.strerror}). Ask for fewer frames or a "
+            "smaller size. Nothing half-written was kept."
+        )
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        try:
+            free = f"{shutil.disk_usage(folder).free / 1e6:,.1f} MB free"
+        except OSError:
+            free = "no free space"
+        return OutputError(
+            f"The disk is full: {path.name} could not be written to {folder} ({free}). Free some space there (old "
+            "clips can go) or write somewhere else (VIDEOGEN_OUTPUT_DIR, or -o), then try again. Nothing half-written was kept."
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return OutputError(
+            f"{folder} cannot be written to ({exc.strerror}). Write somewhere else (VIDEOGEN_OUTPUT_DIR, or -o)."
+        )
+    return OutputError(f"{path.name} could not be written to {folder} ({_reason(exc)}). Nothing half-written was kept.")
+
+
+_PARTIAL = re.compile(r"\..+\.(?P<pid>\d+)\.\d+\.part\.mp4")  # write_video's: .{stem}.{pid}.{thread}.part.mp4
+
+
+def remove_stale_partials(folder: str | Path, max_age_s: float = PARTIAL_MAX_AGE_S) -> int:
+    """Delete the temporary outputs of :func:`write_video` (``.name.pid.thread.part.mp4``) that a
+    killed process left in ``folder``: those of a process that is no longer running, and any nobody
+    has written to for ``max_age_s`` seconds. Returns how many were deleted. Called before each write."""
+    removed = 0
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        match = _PARTIAL.fullmatch(entry.name)
+        if match is None:
+            continue
+        pid = int(match["pid"])
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            orphan = pid != os.getpid() and not _running(pid)
+            if orphan or now - entry.stat(follow_symlinks=False).st_mtime > max_age_s:
+                os.unlink(entry.path)
+                removed += 1
+                logger.info("Removed %s, a partial output left by a process that stopped", entry.path)
+        except OSError:  # gone already (another process cleaned it), or not ours to delete
+            continue
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it runs, as another user
+        return True
+    return True
 
 
 def _even_size(frames: np.ndarray) -> np.ndarray:

@@ -12,9 +12,12 @@ import numpy as np
 from videogen.errors import InvalidInputError
 from videogen.hub import Progress, ProgressFn
 from videogen.models import ModelCache
+from videogen.pipelines.common import check_text, whole_number
 from videogen.registry import ModelSpec
 from videogen.shapes.world import video_warnings
 from videogen.video_io import read_frames
+
+READ_SHORT_SIDE = 256  # frames are read at most this small on their shortest side (the classifier's input, the page's strip)
 
 if TYPE_CHECKING:
     from videogen.pipelines.timeline import TimelineResult
@@ -46,16 +49,23 @@ def parse_labels(labels: str | list[str] | None) -> list[str] | None:
     """"a, b, c" or ["a", "b"] -> ["a", "b", "c"]; blanks and duplicates dropped."""
     if labels is None:
         return None
-    items = labels.replace("\n", ",").split(",") if isinstance(labels, str) else list(labels)
+    if isinstance(labels, str):
+        items = labels.replace("\n", ",").split(",")
+    elif isinstance(labels, (list, tuple)) and all(isinstance(item, str) for item in labels):
+        items = list(labels)
+    else:
+        raise InvalidInputError(f'labels must be a text ("walking, running") or a list of texts, got {labels!r:.80}')
     cleaned = list(dict.fromkeys(item.strip() for item in items if item and item.strip()))
+    for item in cleaned:
+        check_text("labels", item)
     return cleaned or None
 
 
 def check_inputs(spec: ModelSpec, video: Any, top_k: int, labels: list[str] | None) -> None:
     if video is None or not str(video).strip():
         raise InvalidInputError("video is required, got nothing")
-    if not 1 <= top_k <= 1000:
-        raise InvalidInputError(f"top_k must be between 1 and 1000, got {top_k}")
+    if not 1 <= whole_number("top_k", top_k) <= 1000:
+        raise InvalidInputError(f"top_k must be between 1 and 1000, got {top_k!r}")
     if labels and not spec.family_info.zero_shot:
         raise InvalidInputError(
             f"{spec.id} chooses among the classes it was trained on and takes no labels, got {labels!r}. "
@@ -80,6 +90,7 @@ def run_classification(
     # 1. Check the inputs.
     label_list = parse_labels(labels)  # None: a zero-shot model uses the 400 Kinetics actions
     check_inputs(spec, video, top_k, label_list)
+    top_k = int(top_k)  # 5.0 from JSON
 
     # 2. Download (first use only) and load (kept for the next request).
     start = time.perf_counter()
@@ -90,7 +101,7 @@ def run_classification(
     #    shapes-world model is given footage outside its world.
     if progress:
         progress(Progress("decode", 0, classifier.num_frames, "frame", "Reading frames"))
-    sampled = read_frames(video, classifier.num_frames)
+    sampled = read_frames(video, classifier.num_frames, short_side=max(classifier.input_size, READ_SHORT_SIDE))
     warnings = video_warnings(spec, sampled.frames)
     decoded = time.perf_counter()
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import math
 import random
+import sys
 import threading
 import time
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from videogen.errors import GenerationCancelled, InvalidInputError
+from videogen.errors import GenerationCancelled, InvalidInputError, OutOfMemoryError, VideogenError
 from videogen.hub import Progress, ProgressFn
 from videogen.registry import TASK_NAMES, ModelSpec
 
@@ -144,11 +148,18 @@ def _default(value: Any, default: Any) -> Any:
 
 
 def _number(name: str, value: Any) -> float | None:
+    """A setting as a finite float (None stays None); text, NaN and infinity are refused by name."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidInputError(f"{name} must be a number, got {value!r}")
-    return float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InvalidInputError(f"{name} must be a number, got {_shown(value)}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        number = math.inf
+    if not math.isfinite(number):
+        raise InvalidInputError(f"{name} must be a finite number, got {_shown(value)}")
+    return number
 
 
 def _whole(name: str, value: Any) -> int | None:
@@ -156,8 +167,26 @@ def _whole(name: str, value: Any) -> int | None:
     if number is None:
         return None
     if not number.is_integer():
-        raise InvalidInputError(f"{name} must be a whole number, got {value!r}")
+        raise InvalidInputError(f"{name} must be a whole number, got {_shown(value)}")
     return int(number)
+
+
+def whole_number(name: str, value: Any) -> int:
+    """``value`` as an int (16.0 from JSON is 16), or :class:`InvalidInputError` naming ``name``."""
+    number = _whole(name, value)
+    if number is None:
+        raise InvalidInputError(f"{name} must be a whole number, got None")
+    return number
+
+
+def _shown(value: Any) -> str:
+    """A bad value for a message: as given, but short (a 10 000-character text or a 300-digit number is cut)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1} digits"  # str() refuses past 4300
+    if isinstance(value, float) and math.isfinite(value) and abs(value) >= 1e15:
+        return f"{value:.3g}"
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}… ({len(value) if isinstance(value, str) else len(text)} characters)"
 
 
 def min_side(spec: ModelSpec) -> int:
@@ -192,27 +221,76 @@ def check_inputs(spec: ModelSpec, params: GenerationParams, *, need_prompt: bool
     """Raise :class:`InvalidInputError` naming the first bad parameter and its value."""
     family = spec.family_info
     if not isinstance(params.prompt, str) or (need_prompt and not params.prompt.strip()):
-        raise InvalidInputError(f"prompt must be a non-empty text for {TASK_NAMES[spec.task]}, got {params.prompt!r}")
+        raise InvalidInputError(
+            f"prompt must be a non-empty text for {TASK_NAMES[spec.task]} (describe the clip), got {_shown(params.prompt)}"
+        )
     if not isinstance(params.negative_prompt, str):
-        raise InvalidInputError(f"negative_prompt must be a text, got {params.negative_prompt!r}")
+        raise InvalidInputError(f"negative_prompt must be a text, got {_shown(params.negative_prompt)}")
+    check_text("prompt", params.prompt)
+    check_text("negative_prompt", params.negative_prompt)
     step = family.frame_step
     if params.frames < 1 or params.frames > 1024 or (params.frames - 1) % step:
         hint = f"; {spec.id} needs {step}k+1 frames (e.g. {step * 4 + 1}, {step * 8 + 1})" if step > 1 else ""
-        raise InvalidInputError(f"frames must be between 1 and 1024{hint}, got {params.frames}")
+        raise InvalidInputError(f"frames must be between 1 and 1024{hint}, got {_shown(params.frames)}")
     for name in ("height", "width"):
         value = getattr(params, name)
         if value < min_side(spec) or value > 4096 or value % spec.size_step:
             raise InvalidInputError(
-                f"{name} must be a multiple of {spec.size_step} between {min_side(spec)} and 4096 for {spec.id}, got {value}"
+                f"{name} must be a multiple of {spec.size_step} between {min_side(spec)} and 4096 for {spec.id}, got {_shown(value)}"
             )
     if not 1 <= params.steps <= 500:
-        raise InvalidInputError(f"steps must be between 1 and 500, got {params.steps}")
+        raise InvalidInputError(f"steps must be between 1 and 500, got {_shown(params.steps)}")
     if not 0 <= params.guidance <= 50:
-        raise InvalidInputError(f"guidance must be between 0 and 50, got {params.guidance}")
+        raise InvalidInputError(f"guidance must be between 0 and 50, got {_shown(params.guidance)}")
     if not 0 < params.fps <= 240:
-        raise InvalidInputError(f"fps must be above 0 and at most 240, got {params.fps}")
+        raise InvalidInputError(f"fps must be above 0 and at most 240, got {_shown(params.fps)}")
     if not 0 <= params.seed <= MAX_SEED:
-        raise InvalidInputError(f"seed must be between 0 and {MAX_SEED}, got {params.seed}")
+        raise InvalidInputError(f"seed must be between 0 and {MAX_SEED} (or -1 for a random one), got {_shown(params.seed)}")
+
+
+def check_text(name: str, value: str) -> None:
+    """Refuse text that cannot be stored as UTF-8 (in the MP4's metadata, in a JSON answer): a lone
+    surrogate, half of a character pair such as an emoji, or a byte that was not UTF-8 on a command line."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(
+            f"{name} contains {value[exc.start]!r} at position {exc.start}: half of a character pair (a lone "
+            "surrogate), which is not text. Remove it or type that character again."
+        ) from None
+
+
+@contextmanager
+def memory_guard(spec: ModelSpec, params: GenerationParams, stage: str) -> Iterator[None]:
+    """Turn running out of memory while ``stage`` ("loading", "generating") into
+    :class:`~videogen.errors.OutOfMemoryError` with lighter settings to try, after giving the memory
+    back, so that the next request starts clean. The diffusers generators say so themselves; this
+    covers the rest (the embedded models, a CPU allocation that fails)."""
+    try:
+        yield
+    except VideogenError:
+        raise
+    except (MemoryError, RuntimeError) as exc:
+        if not _out_of_memory(exc):
+            raise
+        traceback.clear_frames(exc.__traceback__)  # the frames' locals hold what was being allocated
+        from videogen.device import release_memory
+
+        release_memory()
+        raise OutOfMemoryError(
+            f"{spec.id} ran out of memory {stage} {params.frames} frames of {params.width}×{params.height}. Try fewer "
+            "frames or a smaller size, or close other programs using the memory, then try again."
+        ) from exc
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    if isinstance(exc, MemoryError):
+        return True
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(exc, torch.OutOfMemoryError):
+        return True
+    text = str(exc).lower()  # a CPU tensor that does not fit: RuntimeError from torch's allocator
+    return "out of memory" in text or "can't allocate memory" in text
 
 
 def step_reporter(progress: ProgressFn | None, cancel: threading.Event | None) -> Callable[..., None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -9,13 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from videogen.errors import InvalidInputError
+from videogen.errors import InvalidInputError, OutOfMemoryError
 from videogen.hub import Progress, ProgressFn
 from videogen.models import ModelCache
 from videogen.pipelines.common import (  # size_for_image: re-exported, it lived here
     GenerationParams,
     VideoResult,
     check_inputs,
+    memory_guard,
     output_path,
     size_for_image,
     step_reporter,
@@ -27,31 +30,87 @@ from videogen.video_io import write_video
 
 
 def load_image(image: Any) -> Any:
-    """A path, a PIL image or an (H, W, 3) array -> an RGB PIL image (a photo turned upright, as its
-    EXIF orientation says)."""
+    """A path, a PIL image or an (H, W), (H, W, 3) or (H, W, 4) array -> an RGB PIL image (a photo
+    turned upright, as its EXIF orientation says; 16-bit and float images scaled to 8 bits).
+
+    Anything that is not a readable image raises :class:`InvalidInputError` saying what is wrong.
+    """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if image is None:
         raise InvalidInputError("image is required for image to video, got None")
     if isinstance(image, Image.Image):
-        return image.convert("RGB")
+        return _to_rgb(image)
     if isinstance(image, np.ndarray):
-        if image.ndim != 3 or image.shape[-1] not in (3, 4):
-            raise InvalidInputError(f"image must be an (H, W, 3) array, got shape {image.shape}")
-        return Image.fromarray(image.astype(np.uint8)).convert("RGB")
+        return Image.fromarray(_array_to_uint8(image)).convert("RGB")
+    if not isinstance(image, (str, os.PathLike)):
+        raise InvalidInputError(f"image must be a file path, a PIL image or an array, got {type(image).__name__}")
     path = Path(image)
-    if not path.is_file():
-        raise InvalidInputError(f"image file not found: {path}")
+    try:
+        found = path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        found = False
+    if not found:
+        raise InvalidInputError(f"image file not found: {str(path)[:200]}")
     try:
         with Image.open(path) as opened:
-            return ImageOps.exif_transpose(opened).convert("RGB")
+            return _to_rgb(ImageOps.exif_transpose(opened))
     except UnidentifiedImageError as exc:
         raise InvalidInputError(
             f"image {path.name} is not an image file that can be read (another kind of file, or a format "
             "Pillow does not know). Use a PNG, JPEG or WebP image."
         ) from exc
-    except (OSError, ValueError) as exc:  # truncated or damaged image data
-        raise InvalidInputError(f"image {path.name} could not be read: the file looks damaged ({exc}). Use a PNG, JPEG or WebP image.") from exc
+    except Image.DecompressionBombError as exc:  # Pillow's own limit, before decoding anything
+        pixels = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f" ({int(pixels.group(1)):,} pixels)" if pixels else ""
+        raise InvalidInputError(
+            f"image {path.name} is far too large to open{size}. Scale it down to a few megapixels "
+            "(1920×1080 is plenty) and try again."
+        ) from exc
+    except MemoryError as exc:
+        raise OutOfMemoryError(f"image {path.name} is too large to decode in the memory free now. Use a smaller image.") from exc
+    except Exception as exc:  # damaged data: Pillow's decoders raise OSError, SyntaxError, struct.error, EOFError, ...
+        raise InvalidInputError(
+            f"image {path.name} could not be read: the file looks damaged ({type(exc).__name__}: {exc}). "
+            "Use a PNG, JPEG or WebP image."
+        ) from exc
+
+
+_DEEP_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")  # 16-bit, 32-bit integer and float greys
+
+
+def _to_rgb(image: Any) -> Any:
+    """Any Pillow mode -> RGB. Deep greys are scaled to 8 bits (Pillow's conversion clips them at
+    255: a 16-bit photo would turn white); transparency is dropped; an animation gives its first frame."""
+    if image.mode in _DEEP_MODES:
+        from PIL import Image
+
+        return Image.fromarray(_array_to_uint8(np.asarray(image), sixteen_bit=image.mode != "F")).convert("RGB")
+    return image.convert("RGB")
+
+
+def _array_to_uint8(array: np.ndarray, *, sixteen_bit: bool = True) -> np.ndarray:
+    """(H, W), (H, W, 1), (H, W, 3) or (H, W, 4) of any number type -> (H, W, C) uint8: floats in
+    [0, 1] and 16-bit values are scaled, anything else clipped to 0..255."""
+    if array.ndim == 2:
+        array = array[:, :, None]
+    if array.ndim != 3 or array.shape[-1] not in (1, 3, 4) or 0 in array.shape:
+        raise InvalidInputError(f"image must be an (H, W, 3) array, got shape {array.shape}")
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise InvalidInputError(f"image must be an array of numbers, got {array.dtype}")
+    if array.dtype == np.uint8:
+        values = array
+    else:
+        values = np.nan_to_num(array.astype(np.float64), nan=0.0, posinf=255.0, neginf=0.0)
+        top = float(values.max())
+        if array.dtype == bool or (np.issubdtype(array.dtype, np.floating) and top <= 1.0):
+            values = values * 255.0
+        elif sixteen_bit and 255 < top <= 65535:
+            values = values / 257.0
+        values = np.clip(values, 0, 255).round().astype(np.uint8)
+    if values.shape[-1] == 1:
+        values = np.repeat(values, 3, axis=-1)
+    return np.ascontiguousarray(values)
 
 
 def fit_image(image: Any, height: int, width: int) -> Any:
@@ -85,11 +144,13 @@ def run_image_to_video(
 
     # 2. Download (first use only) and load (kept for the next request).
     start = time.perf_counter()
-    generator = models.generator(spec, progress, params)
+    with memory_guard(spec, params, "while loading it for"):
+        generator = models.generator(spec, progress, params)
     loaded = time.perf_counter()
 
     # 3. Denoise from the image, reporting each step; Cancel stops at the next step.
-    frames, understood = generator.generate(params, conditioning, step_reporter(progress, cancel))
+    with memory_guard(spec, params, "generating"):
+        frames, understood = generator.generate(params, conditioning, step_reporter(progress, cancel))
     generated = time.perf_counter()
 
     # 4. Encode, with the recipe in the file's metadata.

@@ -13,6 +13,7 @@ from videogen.pipelines.common import (
     GenerationParams,
     VideoResult,
     check_inputs,
+    memory_guard,
     output_path,
     step_reporter,
 )
@@ -39,11 +40,13 @@ def run_text_to_video(
 
     # 2. Download (first use only) and load (kept for the next request).
     start = time.perf_counter()
-    generator = models.generator(spec, progress, params)
+    with memory_guard(spec, params, "while loading it for"):
+        generator = models.generator(spec, progress, params)
     loaded = time.perf_counter()
 
     # 3. Denoise, reporting each step; Cancel stops at the next step.
-    frames, understood = generator.generate(params, None, step_reporter(progress, cancel))
+    with memory_guard(spec, params, "generating"):
+        frames, understood = generator.generate(params, None, step_reporter(progress, cancel))
     generated = time.perf_counter()
 
     # 4. Encode, with the recipe in the file's metadata.

@@ -149,6 +149,7 @@ def run_timeline(
     # 1. Check the inputs.
     label_list = parse_labels(labels)  # None: a zero-shot model uses the 400 Kinetics actions
     check_inputs(spec, video, top_k, label_list, window_s, stride_s)
+    top_k = int(top_k)  # 5.0 from JSON
 
     # 2. Download (first use only) and load (kept for the next request).
     started = time.perf_counter()

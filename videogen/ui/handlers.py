@@ -9,7 +9,10 @@ the result is ready. Errors the user can act on become ``gr.Error`` with the err
 from __future__ import annotations
 
 import logging
+import secrets
 import shutil
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +23,7 @@ import gradio as gr
 from videogen import hub
 from videogen.errors import GenerationCancelled, VideogenError
 from videogen.pipelines.common import GenerationRequest
+from videogen.policy import Policy, check_upload, scrub_paths, session_folder
 from videogen.registry import ModelSpec, Task, find, models_for
 from videogen.ui.history import Clip, add_clip
 from videogen.ui.i18n import Locale, locale_of, tr
@@ -77,13 +81,21 @@ def page_texts(model: str, task: Task, request: gr.Request | None) -> tuple[Any,
 
 
 class Handlers:
-    """Everything the tabs call. One instance per app."""
+    """Everything the tabs call. One instance per app.
 
-    def __init__(self, device: str = "auto") -> None:
+    ``policy`` (default :meth:`Policy.local`) is what every request is held to; in public mode
+    (:meth:`Policy.public`) the handlers also take files only as uploads, write each session's
+    clips into a folder of its own, and keep server paths out of the messages they send.
+    """
+
+    def __init__(self, device: str = "auto", policy: Policy | None = None) -> None:
         self.device = device
+        self.policy = policy or Policy.local()
         self.cancels = CancelBoard()
         self._engine: Any = None
         self._engine_lock = threading.Lock()
+        self._session_key = secrets.token_bytes(32)  # names the sessions' output folders (public mode)
+        self.upload_folder: Path | None = None  # Gradio's, as the app was built with it (set by build_demo)
 
     @property
     def engine(self) -> Any:
@@ -91,8 +103,37 @@ class Handlers:
             if self._engine is None:
                 from videogen.api import Engine
 
-                self._engine = Engine(device=self.device)
+                self._engine = Engine(device=self.device, policy=self.policy)
             return self._engine
+
+    def output_dir(self, request: gr.Request | None) -> Path | None:
+        """Where this request's clip goes: public mode, the session's own folder; else the default."""
+        if not self.policy.public:
+            return None
+        from videogen.config import load_settings
+
+        return session_folder(load_settings().output_dir, getattr(request, "session_hash", None) or "", self._session_key)
+
+    def own_upload(self, path: str) -> str:
+        """Public mode: ``path`` must be a file uploaded to this app (never a path on the server)."""
+        if self.policy.public:
+            from gradio.utils import get_upload_folder
+
+            check_upload(path, self.upload_folder or get_upload_folder())
+        return path
+
+    def say(self, text: str) -> str:
+        """A message for the page: in public mode with the server's paths cut down to file names."""
+        if not self.policy.public:
+            return text
+        from gradio.utils import get_upload_folder
+
+        from videogen.config import load_settings
+        from videogen.registry import WEIGHTS_DIR
+
+        roots = [load_settings().output_dir, self.upload_folder or get_upload_folder(), tempfile.gettempdir(), WEIGHTS_DIR,
+                 Path(__file__).resolve().parents[2], hub.cache_dir(), Path.home(), sys.prefix, Path.cwd()]
+        return scrub_paths(text, roots)
 
     def default_model(self, task: Task) -> str:
         from videogen.models import default_model
@@ -127,7 +168,7 @@ class Handlers:
         except GenerationCancelled:
             yield "cancelled", tr("Cancelled: nothing was written.", locale)
         except VideogenError as exc:
-            raise gr.Error(str(exc), print_exception=False, title=tr("Error", locale)) from exc
+            raise gr.Error(self.say(str(exc)), print_exception=False, title=tr("Error", locale)) from exc
         finally:
             self.cancels.finish(session or "", cancel)
 
@@ -165,7 +206,7 @@ class Handlers:
         )
 
         def job(report: Any, cancel: threading.Event) -> Any:
-            return self.engine.text_to_video(asked, progress=report, cancel=cancel)
+            return self.engine.text_to_video(asked, output_dir=self.output_dir(request), progress=report, cancel=cancel)
 
         yield from self._generate(job, history, None, progress, request)
 
@@ -202,7 +243,8 @@ class Handlers:
             return
 
         def job(report: Any, cancel: threading.Event) -> Any:
-            return self.engine.image_to_video(path, asked, progress=report, cancel=cancel)  # says if it is no image
+            return self.engine.image_to_video(self.own_upload(path), asked, output_dir=self.output_dir(request),
+                                              progress=report, cancel=cancel)  # says if it is no image
 
         yield from self._generate(job, history, path, progress, request)
 
@@ -227,10 +269,10 @@ class Handlers:
             raise
         except Exception as exc:  # a bug or a library failure: still a message, and the log has the traceback
             logger.exception("generation failed")
-            yield from _failed(tr(
+            yield from _failed(self.say(tr(
                 "Generation failed unexpectedly ({error}). Try other settings (fewer frames, a smaller size) or another "
                 "model; the server log has the details.", locale, error=f"{type(exc).__name__}: {exc}",
-            ), locale)
+            )), locale)
 
     # -- classification --------------------------------------------------------------------------
 
@@ -246,21 +288,31 @@ class Handlers:
             raise gr.Error(tr("Upload or record a video first.", locale), print_exception=False, title=tr("Error", locale))
 
         def job(report: Any, cancel: threading.Event) -> Any:
-            return self.engine.classify(video, model=model or None, labels=labels or None, top_k=5, timeline=True,
-                                        progress=report, cancel=cancel)
+            return self.engine.classify(self.own_upload(video), model=model or None, labels=labels or None, top_k=5,
+                                        timeline=True, progress=report, cancel=cancel)
 
-        for kind, value in self._stream(job, progress, request.session_hash, locale):
-            if kind == "result":
-                yield result_outputs(value, _warning_lines(value, locale), locale)
-            else:
-                yield status_outputs(value)
+        try:
+            for kind, value in self._stream(job, progress, request.session_hash, locale):
+                if kind == "result":
+                    yield result_outputs(value, _warning_lines(value, locale), locale)
+                else:
+                    yield status_outputs(value)
+        except gr.Error:
+            raise
+        except Exception as exc:  # a bug or a library failure: still a message, and the log has the traceback
+            logger.exception("recognition failed")
+            message = tr("Recognition failed unexpectedly ({error}). Try another video or model; the server log has the "
+                         "details.", locale, error=f"{type(exc).__name__}: {exc}")
+            raise gr.Error(self.say(message), print_exception=False, title=tr("Error", locale)) from exc
 
     # -- model changes ---------------------------------------------------------------------------
 
     def plan_line(
         self, model: str, task: Task, frames: float | None, height: float | None, width: float | None, locale: Locale = "en",
+        steps: float | None = None,
     ) -> str:
-        """Before Generate: where a Hub generator would run on this machine, and whether it fits."""
+        """Before Generate: where a Hub generator would run on this machine, and whether it fits; on a
+        CPU also how long the clip will take here and how much there is to download."""
         spec = find(model, task)
         if spec is None or spec.library != "diffusers":
             return ""
@@ -275,13 +327,17 @@ class Handlers:
 
         gpu = gpu_memory_bytes(self.engine.plan)
         icon = "✅" if result.fits else "⛔"
-        return f"{icon} " + tr("**Memory plan:** {plan}", locale, plan=result.summary(gpu))
+        line = f"{icon} " + tr("**Memory plan:** {plan}", locale, plan=result.summary(gpu))
+        if result.fits and result.estimate is not None:
+            line += "\n\n⏱️ " + _time_line(spec, result, _positive(steps), locale)
+        return line
 
     def describe_model(
         self, model: str, task: Task, frames: float | None, height: float | None, width: float | None, locale: Locale = "en",
+        steps: float | None = None,
     ) -> str:
         """The model card plus the memory plan for the current settings (blank: the model's defaults)."""
-        line = self.plan_line(model, task, frames, height, width, locale)
+        line = self.plan_line(model, task, frames, height, width, locale, steps)
         return model_card(model, task, locale) + (f"\n\n{line}" if line else "")
 
     def model_changed(
@@ -307,6 +363,23 @@ def _settings_from_boxes(**values: float | None) -> dict[str, float | None]:
     with no value renders as 0): 0 means the model's default for every setting here, none of which
     runs at 0 (guidance 0 and 1 both turn classifier-free guidance off; type 1 for that)."""
     return {name: (value or None) for name, value in values.items()}
+
+
+def _time_line(spec: ModelSpec, plan: Any, steps: int | None, locale: Locale = "en") -> str:
+    """How long the clip will take on this CPU (a plan's estimate, for ``steps`` when given), the
+    first load, and the download."""
+    from videogen.estimate import Estimate, duration, estimate
+
+    timing = Estimate(**{k: v for k, v in plan.estimate.items() if k not in ("denoise_s", "total_s")})
+    if steps and steps != timing.steps:
+        timing = estimate(spec, plan.frames, plan.height, plan.width, steps, spec.defaults.guidance,
+                          params={c.name: c.params for c in plan.components})
+    download = tr("downloaded", locale) if hub.is_downloaded(spec) else tr("{gb:g} GB download", locale, gb=spec.download_gb)
+    return tr("**On this CPU:** about {total} for this clip ({steps} steps: text {text}, denoising {denoise}, "
+              "decoding {decode}), and about {load} to load the model first; {download}.", locale,
+              total=duration(timing.total_s), steps=timing.steps, text=duration(timing.text_s),
+              denoise=duration(timing.denoise_s), decode=duration(timing.decode_s), load=duration(timing.load_s),
+              download=download)
 
 
 def _positive(value: float | None) -> int | None:

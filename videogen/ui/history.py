@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -20,6 +21,7 @@ from videogen.ui.i18n import Locale, locale_of, t, tr
 
 MAX_CLIPS = 50  # per session and tab: the oldest drop off the list (their files stay in the output folder)
 _EMPTY = "Clips made in this session appear here: select one to see its settings, download it or reuse its settings."
+_GONE = "This clip's file has been deleted (this app keeps files for a while only). Its settings are in its caption."
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,12 @@ def _cell(value: Any) -> str:
 
 
 def add_clip(history: list[Clip] | None, result: VideoResult, image: str | None = None) -> list[Clip]:
-    """The session's history with a new clip first (a new list: the state's old value is left as is)."""
-    return [Clip(result.path, result.settings(), image), *(history or [])][:MAX_CLIPS]
+    """The session's history with a new clip first (a new list: the state's old value is left as is).
+
+    Clips whose file is gone (public mode deletes them after a while) drop off the list.
+    """
+    kept = [clip for clip in history or [] if Path(clip.path).is_file()]
+    return [Clip(result.path, result.settings(), image), *kept][:MAX_CLIPS]
 
 
 def gallery_items(history: list[Clip] | None, locale: Locale = "en") -> list[tuple[str, str]]:
@@ -101,12 +107,17 @@ def wire(
         if not history or not 0 <= event.index < len(history):
             return None, None, tr(_EMPTY, locale)
         clip = history[event.index]
+        if not Path(clip.path).is_file():  # deleted since (public mode keeps files for a while)
+            return None, None, tr(_GONE, locale)
         return clip, clip.path, clip.details(locale)
 
     def use(clip: Clip | None, request: gr.Request | None = None) -> tuple[Any, ...]:
         locale = locale_of(request)
         if clip is None:
             gr.Warning(tr("Select a clip in the history first.", locale), title=tr("Warning", locale))
+            return tuple(gr.skip() for _ in targets)
+        if any(path and not Path(path).is_file() for path in (clip.path, clip.image)):  # deleted since it was selected
+            gr.Warning(tr(_GONE, locale), title=tr("Warning", locale))
             return tuple(gr.skip() for _ in targets)
         return fill(clip, locale)
 

@@ -137,10 +137,16 @@ ZH_CN: dict[str, str] = {
     "{description}. Source: {source}. License: `{license}`.": "{description}。来源：{source}。许可证：`{license}`。",
     "**Non-commercial use only.**": "**仅限非商业用途。**",
     "**Memory plan:** {plan}": "**内存规划：**{plan}",
+    "**On this CPU:** about {total} for this clip ({steps} steps: text {text}, denoising {denoise}, decoding {decode}), "
+    "and about {load} to load the model first; {download}.":
+        "**在这台 CPU 上：**这段视频约需 {total}（{steps} 步：文本 {text}，去噪 {denoise}，解码 {decode}），"
+        "首次加载模型另需约 {load}；{download}。",
     # the registry's descriptions (videogen/registry.py); a description missing here shows in English
     "Wan 2.1 text-to-video, 1.3B parameters, 480p": "Wan 2.1 文生视频，1.3B 参数，480p",
     "LTX-Video 2B, fast text-to-video at 24 fps": "LTX-Video 2B，快速文生视频，24 fps",
     "Wan 2.2 text+image-to-video, 5B parameters, 720p": "Wan 2.2 文本+图像生视频，5B 参数，720p",
+    "AnyFlow Wan 2.1 1.3B, distilled to 4 steps: the fastest on a CPU (a 1-s clip at 384x256 in about 2 min on 2 cores)":
+        "AnyFlow Wan 2.1 1.3B，蒸馏到 4 步：CPU 上最快（2 核上约 2 分钟生成一段 384x256 的 1 秒视频）",
     "LTX-Video 2B animating a still image": "LTX-Video 2B，让静态图像动起来",
     "Wan 2.2 TI2V 5B animating a still image, 720p": "Wan 2.2 TI2V 5B，让静态图像动起来，720p",
     "X-CLIP base/32 (Kinetics-400 top-1 80.4%): Kinetics-400 actions by default, or your own labels; "
@@ -188,7 +194,26 @@ ZH_CN: dict[str, str] = {
     "Generation failed unexpectedly ({error}). Try other settings (fewer frames, a smaller size) or another "
     "model; the server log has the details.":
         "生成意外失败（{error}）。请换一组设置（更少的帧数、更小的尺寸）或换一个模型；详情见服务器日志。",
+    "Recognition failed unexpectedly ({error}). Try another video or model; the server log has the details.":
+        "识别意外失败（{error}）。请换一段视频或换一个模型；详情见服务器日志。",
 }
+
+# -- public mode's limits (videogen/ui/app.py caps_line) ------------------------------------------
+ZH_CN.update({
+    "**Public mode.** Whatever the settings or the API ask: {limits}.": "**公开模式。** 无论设置或 API 请求什么：{limits}。",
+    "up to {frames} frames": "最多 {frames} 帧",
+    "{side} pixels a side, {pixels} pixels a frame": "每边 {side} 像素，每帧 {pixels} 像素",
+    "{millions:g} million pixels a clip (frames × height × width)": "每段视频 {millions:g} 百万像素（帧数 × 高 × 宽）",
+    "prompts of {chars} characters": "提示词 {chars} 个字符",
+    "images of {megapixels:g} megapixels": "图像 {megapixels:g} 百万像素",
+    "videos of {minutes:g} min": "视频 {minutes:g} 分钟",
+    "uploads of {mb:g} MB": "上传 {mb:g} MB",
+    "Your clips and uploads are deleted after {minutes:g} min.": "你的视频和上传的文件会在 {minutes:g} 分钟后删除。",
+    "Your browser cannot play {name}, and it has too many frames to convert here; it is classified as uploaded all "
+    "the same.": "你的浏览器无法播放 {name}，而它的帧数太多，无法在这里转换；识别时仍按上传的文件进行。",
+    "This clip's file has been deleted (this app keeps files for a while only). Its settings are in its caption.":
+        "这段视频的文件已被删除（本应用只保留文件一段时间）。它的设置见其说明文字。",
+})
 
 TABLES: dict[Locale, Mapping[str, str]] = {"zh-CN": ZH_CN}
 

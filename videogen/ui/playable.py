@@ -123,6 +123,21 @@ def _picture(frame: Any, max_side: int) -> np.ndarray:
     return _even_size(picture[None])[0]
 
 
+def cheap_to_copy(path: str | Path) -> bool:
+    """Whether copying decodes at most :data:`MAX_SECONDS` of 60 fps frames of at most 8K, counted
+    from the packets before anything is decoded (a header can understate the frames: this runs on
+    every upload, in public mode too)."""
+    from videogen.errors import InvalidInputError
+    from videogen.policy import Policy, check_video_file
+
+    limits = Policy(max_video_seconds=MAX_SECONDS, max_video_frames=int(MAX_SECONDS * 60), max_image_pixels=8192 * 4320)
+    try:
+        check_video_file(path, limits)
+    except InvalidInputError:
+        return False
+    return True
+
+
 def show_playable(video: str | None, request: gr.Request | None = None) -> Any:
     """The Video input's upload event: the upload, or its playable copy in its place."""
     locale = locale_of(request)
@@ -136,6 +151,10 @@ def show_playable(video: str | None, request: gr.Request | None = None) -> Any:
         if duration > MAX_SECONDS:
             gr.Info(tr("Your browser cannot play {name}, and at {minutes:.0f} minutes it is too long to convert here; it is "
                        "classified as uploaded all the same.", locale, name=name, minutes=duration / 60), title=tr("Info", locale))
+            return gr.skip()
+        if not cheap_to_copy(video):
+            gr.Info(tr("Your browser cannot play {name}, and it has too many frames to convert here; it is classified as "
+                       "uploaded all the same.", locale, name=name), title=tr("Info", locale))
             return gr.skip()
         return str(playable_copy(video))
     except VideogenError as exc:

@@ -63,8 +63,11 @@ def build_tab(
     outputs = [video, status, seed_used, history.clips, preview_state]
     preview_state.change(lambda image: gr.update(value=image, visible=image is not None), inputs=preview_state,
                          outputs=preview, api_visibility="private", queue=False)
-    on_generate(run.click, generate, inputs, outputs, status, api_name="text_to_video")
-    on_generate(prompt.submit, generate, inputs, outputs, status, api_visibility="private")
+    # preprocess=False, as in Image to Video: the handler gets the values as sent, so that text or NaN
+    # in a number box is refused with the setting's name (videogen.pipelines.common.resolve_params)
+    # instead of failing in gr.Number's rounding with a message-less "Error".
+    on_generate(run.click, generate, inputs, outputs, status, api_name="text_to_video", preprocess=False)
+    on_generate(prompt.submit, generate, inputs, outputs, status, api_visibility="private", preprocess=False)
     stop.click(cancel, outputs=status, api_visibility="private", queue=False)
 
     def fill(clip: Clip, locale: Locale) -> tuple[Any, ...]:

@@ -173,6 +173,18 @@ def test_a_freed_text_encoder_stays_freed_for_the_other_task(tiny_model_dirs: di
     other = generators.load_generator(i2v, tiny_model_dirs["ltx"], "cpu", replace(generator.plan, free_text_encoder=False),
                                       reuse=generator.pipe)
     assert other.plan.free_text_encoder and other.pipe.text_encoder is None
+    assert other.pipe.transformer is generator.pipe.transformer and other.pipe.vae.dtype == torch.bfloat16  # shared as is
     clip, _ = other.generate(resolve_params(i2v, GenerationRequest("a red ball", frames=9, **TINY)),
                              Image.new("RGB", (32, 32), (200, 30, 30)), lambda *args, **kwargs: None)
     assert clip.shape == (9, 32, 32, 3)
+
+
+def test_the_other_task_shares_the_components_in_their_dtypes(tiny_model_dirs: dict[str, Path]) -> None:
+    """Wan 2.2 TI2V: image to video over the text-to-video components keeps the float32 VAE and the
+    bfloat16 rest (``from_pipe`` would cast them all, the loaded pipeline's too, to float32)."""
+    _cache, _spec, _params, generator = _loaded(tiny_model_dirs["wan22"])
+    i2v = resolve(str(tiny_model_dirs["wan22"]), "i2v")
+    other = generators.load_generator(i2v, tiny_model_dirs["wan22"], "cpu", generator.plan, reuse=generator.pipe)
+    assert type(other.pipe).__name__ == "WanImageToVideoPipeline" and other.pipe.config.expand_timesteps
+    for pipe in (generator.pipe, other.pipe):
+        assert pipe.vae.dtype == torch.float32 and pipe.transformer.dtype == torch.bfloat16

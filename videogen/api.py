@@ -20,6 +20,8 @@ to hold models separately.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,22 @@ class ModelStatus:
         }
 
 
+@contextmanager
+def _as_model_error(model: Any) -> Iterator[None]:
+    """What the user typed as a model, when looking it up fails below videogen (a name too long for a
+    path, a folder's config that is not JSON): :class:`ModelNotFoundError` saying what a model can be."""
+    try:
+        yield
+    except VideogenError:
+        raise
+    except (OSError, ValueError) as exc:
+        shown = repr(str(model)) if len(str(model)) <= 80 else repr(str(model)[:60]) + "…"
+        raise ModelNotFoundError(
+            f"{shown} cannot be used as a model ({getattr(exc, 'strerror', None) or exc}). Give a listed model id, a Hub "
+            "repo id (org/name) or a folder holding a model (model_index.json or config.json, and its weights)."
+        ) from exc
+
+
 class Engine:
     """A device, the models loaded on it, and the :class:`~videogen.policy.Policy` that every request
     is checked against (default: :meth:`Policy.local`, a budget that keeps the machine up; the app
@@ -72,21 +90,16 @@ class Engine:
     # -- lookups ---------------------------------------------------------------------------------
 
     def resolve(self, model: str | None, task: Task) -> ModelSpec:
-        try:
+        with _as_model_error(model):
             return resolve(model, task, cuda=self.plan.is_cuda, listed_only=not self.policy.allow_custom_models)
-        except VideogenError:
-            raise
-        except (OSError, ValueError) as exc:  # a name too long for a path, a folder's config that is not JSON, ...
-            shown = repr(str(model)) if len(str(model)) <= 80 else repr(str(model)[:60]) + "…"
-            raise ModelNotFoundError(
-                f"{shown} cannot be used as a model ({getattr(exc, 'strerror', None) or exc}). Give a listed model id, a Hub "
-                "repo id (org/name) or a folder holding a model (model_index.json or config.json, and its weights)."
-            ) from exc
 
     def download(self, model: str, task: Task | None = None, progress: ProgressFn | None = None) -> Path:
         """Fetch a model's files ahead of time; returns the local folder."""
         listed = [m for m in MODELS if m.id == model and task in (None, m.task)]
-        spec = listed[0] if listed else self.resolve(model, task or task_of(model))
+        if not listed and task is None:
+            with _as_model_error(model):
+                task = task_of(model)
+        spec = listed[0] if listed else self.resolve(model, task)
         return hub.download(spec, progress)
 
     # -- tasks -----------------------------------------------------------------------------------
@@ -223,7 +236,10 @@ def plan(
     from videogen.device import GIB, ram_bytes
     from videogen.memory import MemoryRequest, plan_memory
     from videogen.models import ModelCache
+    from videogen.pipelines.common import positive
 
+    frames, height, width = (positive(name, value, whole=True) for name, value in (("frames", frames), ("height", height), ("width", width)))
+    gpu_memory_gib, ram_gib = positive("gpu_memory_gib", gpu_memory_gib), positive("ram_gib", ram_gib)
     listed = [m for m in MODELS if m.id == model and m.task in ((task,) if task else ("t2v", "i2v"))]
     spec = listed[0] if listed else resolve(model, task or "t2v")
     if spec.library != "diffusers":

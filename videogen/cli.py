@@ -32,6 +32,17 @@ def _common() -> argparse.ArgumentParser:
     return parent
 
 
+def _count(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _generation_options(parser: argparse.ArgumentParser, out_help: str) -> None:
     parser.add_argument("--model", help="registry id, Hub repo id (org/name[@revision]) or local folder")
     parser.add_argument("--frames", type=int, help="number of frames (model default if unset)")
@@ -89,9 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
 
     evaluate = sub.add_parser("eval", parents=[common], help="measure the embedded shapes-world models (offline)")
-    evaluate.add_argument("--clips-per-class", type=int, default=100, help="held-out classifier clips per motion")
-    evaluate.add_argument("--prompts", type=int, default=60, help="text-to-video prompts (half Chinese)")
-    evaluate.add_argument("--images", type=int, default=60, help="image-to-video inputs")
+    evaluate.add_argument("--clips-per-class", type=_count, default=100, help="held-out classifier clips per motion")
+    evaluate.add_argument("--prompts", type=_count, default=60, help="text-to-video prompts (half Chinese)")
+    evaluate.add_argument("--images", type=_count, default=60, help="image-to-video inputs")
     evaluate.add_argument("--seed", type=int, default=20261121)
     evaluate.add_argument("--json-out", default="eval.json", help="where to write the full results")
 
@@ -145,7 +156,10 @@ def _outputs(prompts: list[str], output: str) -> list[Path]:
         return [out]
     if out.suffix.lower() == ".mp4":
         raise InvalidInputError(f"output must be a folder when giving {len(prompts)} prompts, got {output!r}")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file of that name, no permission
+        raise InvalidInputError(f"output {output!r} cannot be made a folder ({exc.strerror}); give a folder, or an .mp4 file for one prompt") from exc
     return [out / f"{i:03d}-{_slug(p)}.mp4" for i, p in enumerate(prompts, 1)]
 
 

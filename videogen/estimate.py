@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass
 
 from videogen.components import component_sizes, published
 from videogen.memory import TEXT_TOKENS, _transformer_width, latent_tokens
-from videogen.registry import ModelSpec
+from videogen.registry import MODELS, ModelSpec
 
 # FLOPs of one VAE decode per output pixel of each frame (torch.utils.flop_counter on the full-size
 # VAEs, meta device: 9 frames 128x128 and 17 frames 256x384 agree to 1.3 %). AnyFlow decodes with
@@ -86,10 +86,13 @@ class Estimate:
 
 
 def _config(spec: ModelSpec, name: str) -> dict | None:
-    try:
-        return published(spec.repo_id)["components"][name]["config"]
-    except (FileNotFoundError, KeyError):
-        return None
+    """A component's published config: the model's own, else that of a registry model of its family."""
+    for repo_id in [spec.repo_id, *(m.repo_id for m in MODELS if m.family == spec.family and not m.local)]:
+        try:
+            return published(repo_id)["components"][name]["config"]
+        except (FileNotFoundError, KeyError):
+            continue
+    return None
 
 
 def text_encoder_flops(spec: ModelSpec, params: int) -> float:

@@ -19,6 +19,7 @@ whose weights are the same tensor for tensor.
 from __future__ import annotations
 
 import gc
+import inspect
 import json
 import logging
 import time
@@ -242,8 +243,8 @@ def load_generator(
 
     pipeline_cls = getattr(diffusers, spec.pipeline_class)
     if reuse is not None:  # same weights, other task: share the components (no copy, no reload)
-        pipe = pipeline_cls.from_pipe(reuse)
-        pipe.set_progress_bar_config(disable=True)  # from_pipe does not carry the setting over
+        pipe = _share(pipeline_cls, reuse)
+        pipe.set_progress_bar_config(disable=True)
         if getattr(pipe, "text_encoder", False) is None:  # the other task's plan freed it: encode as it did
             plan = replace(plan, free_text_encoder=True)
         return DiffusersGenerator(spec, pipe, device, plan, folder)
@@ -275,6 +276,19 @@ def load_generator(
         release_memory()
         raise
     return DiffusersGenerator(spec, pipe, device, plan, folder)
+
+
+def _share(pipeline_cls: Any, pipe: Any) -> Any:
+    """``pipeline_cls`` over ``pipe``'s components as they are, placed and in their dtypes.
+
+    Not ``from_pipe``: it casts every shared component to one dtype, float32 unless told otherwise,
+    which would double the weights in memory (the other pipeline's too: they are the same modules)
+    and lose Wan's float32 VAE next to a bfloat16 transformer.
+    """
+    accepted = inspect.signature(pipeline_cls.__init__).parameters
+    kwargs = {name: module for name, module in pipe.components.items() if name in accepted}
+    kwargs |= {name: pipe.config[name] for name in accepted if name not in kwargs and name in pipe.config}
+    return pipeline_cls(**kwargs)
 
 
 def _assemble(pipeline_cls: Any, folder: Path, dtypes: dict[str, Any], variant: str | None, classes: dict[str, str]) -> Any:

@@ -651,6 +651,8 @@ def _output_error(exc: OSError, path: Path) -> OutputError:
             f"The disk is full: {path.name} could not be written to {folder} ({free}). Free some space there (old "
             "clips can go) or write somewhere else (VIDEOGEN_OUTPUT_DIR, or -o), then try again. Nothing half-written was kept."
         )
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):  # a file where a folder of the path should be
+        return OutputError(f"{folder} is not a folder (a file has that name). Write somewhere else (VIDEOGEN_OUTPUT_DIR, or -o).")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return OutputError(
             f"{folder} cannot be written to ({exc.strerror}). Write somewhere else (VIDEOGEN_OUTPUT_DIR, or -o)."

@@ -179,6 +179,15 @@ def whole_number(name: str, value: Any) -> int:
     return number
 
 
+def positive(name: str, value: Any, *, whole: bool = False) -> Any:
+    """``value`` as a number above 0 (an int with ``whole``; None stays None), or
+    :class:`InvalidInputError` naming ``name``."""
+    number = _whole(name, value) if whole else _number(name, value)
+    if number is not None and number <= 0:
+        raise InvalidInputError(f"{name} must be above 0, got {_shown(value)}")
+    return number
+
+
 def _shown(value: Any) -> str:
     """A bad value for a message: as given, but short (a 10 000-character text or a 300-digit number is cut)."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:

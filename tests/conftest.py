@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,3 +116,24 @@ def hub_env(hub: StandInHub, monkeypatch: pytest.MonkeyPatch) -> StandInHub:
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     hub.clear_log()
     return hub
+
+
+@contextmanager
+def running_app(handlers: Any = None, **build: Any) -> Iterator[tuple[Any, str]]:
+    """The app (local mode on the CPU unless ``handlers`` says otherwise) on a free port: (demo, url)."""
+    from videogen.ui.app import build_demo
+    from videogen.ui.handlers import Handlers
+
+    demo = build_demo(handlers or Handlers(device="cpu"), **build)
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
+    try:
+        yield demo, url
+    finally:
+        demo.close()
+
+
+@pytest.fixture
+def app_url(isolated_env: Path) -> Iterator[str]:
+    """The URL of the app in local mode, on the CPU."""
+    with running_app() as (_, url):
+        yield url

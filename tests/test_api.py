@@ -126,6 +126,9 @@ def test_classify_videomae_and_xclip(hub_env, tmp_path: Path) -> None:
     assert len(kinetics.predictions) == 3 and {p["label"] for p in kinetics.predictions} <= set(kinetics400_labels())
     with pytest.raises(InvalidInputError, match="labels"):
         engine.classify(clip, model="tiny/xclip", labels="dancing")
+    for repo in ("tiny/videomae", "tiny/xclip"):  # transformers repos: the model's weights, not the root's others
+        fetched = fetched_files(hub_env, repo)
+        assert "model.safetensors" in fetched and not fetched & {"README.md", "single-file-checkpoint.safetensors"}, fetched
 
 
 def test_connection_cut_mid_file_recovers(hub_env, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
+from tests.conftest import running_app
 from videogen.ui.app import build_demo
 from videogen.ui.handlers import Handlers
 from videogen.ui.i18n import english
@@ -23,12 +24,8 @@ from videogen.video_io import read_metadata, write_video
 
 @pytest.fixture
 def app_url(hub_env) -> Iterator[str]:
-    demo = build_demo(Handlers(device="cpu"))
-    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
-    try:
+    with running_app() as (_, url):
         yield url
-    finally:
-        demo.close()
 
 
 def test_app_starts_without_touching_models(app_url: str, hub_env) -> None:
@@ -149,9 +146,7 @@ def history_state(demo: gr.Blocks, api_name: str, session: str) -> list:
 
 def test_history_is_per_session(hub_env, tmp_path: Path) -> None:
     """Each session sees its own clips, with every setting; another session sees none of them."""
-    demo = build_demo(Handlers(device="cpu"))
-    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
-    try:
+    with running_app() as (demo, url):
         alice, bob = Client(url, verbose=False), Client(url, verbose=False)
         for prompt in ("a red circle moving left", "a blue square moving up"):
             alice.predict(prompt, seed=3, api_name="/text_to_video")
@@ -185,8 +180,6 @@ def test_history_is_per_session(hub_env, tmp_path: Path) -> None:
         assert values == {"frames": 12, "height": 128, "width": 128, "fps": 8.0, "steps": 1, "guidance": 0.0}
         alice.close()
         bob.close()
-    finally:
-        demo.close()
 
 
 def test_unplayable_uploads_get_a_playable_copy() -> None:

@@ -306,19 +306,6 @@ def engine() -> Engine:
 
 
 @pytest.fixture
-def app_url(isolated_env: Path) -> Iterator[str]:
-    from videogen.ui.app import build_demo
-    from videogen.ui.handlers import Handlers
-
-    demo = build_demo(Handlers(device="cpu"))
-    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
-    try:
-        yield url
-    finally:
-        demo.close()
-
-
-@pytest.fixture
 def client(app_url: str) -> Iterator[Client]:
     client = Client(app_url, verbose=False, download_files=False)  # outputs stay on the server: only the answers count here
     try:

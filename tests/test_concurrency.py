@@ -16,6 +16,7 @@ import psutil
 import pytest
 from gradio_client import Client
 
+from tests.conftest import running_app
 from videogen.api import Engine
 from videogen.config import load_settings
 from videogen.video_io import read_metadata
@@ -24,19 +25,6 @@ USERS = 16
 COLORS = ("red", "green", "blue", "yellow")
 SHAPES = ("circle", "square", "triangle", "ball")
 MOTIONS = ("moving left", "moving right", "moving up", "moving down")
-
-
-@pytest.fixture
-def app_url(isolated_env: Path) -> Iterator[str]:
-    from videogen.ui.app import build_demo
-    from videogen.ui.handlers import Handlers
-
-    demo = build_demo(Handlers(device="cpu"))
-    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
-    try:
-        yield url
-    finally:
-        demo.close()
 
 
 def jobs_running() -> int:
@@ -104,6 +92,30 @@ def test_a_client_that_disconnects_frees_its_place_and_stops_its_job(app_url: st
     client.close()
     assert "Done" in status
     assert len(list(outputs.glob("*.mp4"))) == 1, "only the served request wrote a clip"
+
+
+def test_a_job_whose_results_nobody_reads_is_stopped(monkeypatch: pytest.MonkeyPatch, isolated_env: Path) -> None:
+    """An HTTP client that starts a job (POST /call) and never reads its results holds the queue
+    until its job is stopped: after VIDEOGEN_UNREAD_TIMEOUT_S (public mode: 60 s) without a reader.
+    Nothing is written for it, and the next user is served."""
+    monkeypatch.setenv("VIDEOGEN_UNREAD_TIMEOUT_S", "2")
+    big = {"data": ["a green triangle rotating clockwise", "shapes-t2v", None, -1, None, None, 257, 1024, 1024, None]}
+    with running_app() as (_, url):
+        httpx.post(f"{url}gradio_api/call/text_to_video", json=big, timeout=30).raise_for_status()
+        deadline = time.monotonic() + 60
+        while not jobs_running() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert jobs_running(), "the job started"
+        started = time.monotonic()
+        while jobs_running() and time.monotonic() - started < 60:
+            time.sleep(0.1)
+        assert not jobs_running(), "the unread job ran on"
+        client = Client(url, verbose=False, download_files=False)
+        _, status, _ = client.predict("a red circle moving left", model="shapes-t2v", frames=4, height=32, width=32,
+                                      api_name="/text_to_video")
+        client.close()
+    assert "Done" in status
+    assert len(list(load_settings().output_dir.glob("*.mp4"))) == 1, "only the served request wrote a clip"
 
 
 REQUESTS = 60  # benchmarks/many_requests.py runs 200 (and through the app)

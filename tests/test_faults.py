@@ -49,19 +49,6 @@ def engine() -> Engine:
     return Engine(device="cpu")
 
 
-@pytest.fixture
-def app_url(isolated_env: Path) -> Iterator[str]:
-    from videogen.ui.app import build_demo
-    from videogen.ui.handlers import Handlers
-
-    demo = build_demo(Handlers(device="cpu"))
-    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
-    try:
-        yield url
-    finally:
-        demo.close()
-
-
 def outputs() -> list[Path]:
     """The files in the output folder, hidden ones included (the app's examples/ folder is not a clip)."""
     folder = load_settings().output_dir

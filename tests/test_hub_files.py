@@ -52,7 +52,7 @@ def test_variant_only_folder_takes_one_precision() -> None:
 
 def test_transformers_repo_fetches_top_level_safetensors() -> None:
     files = ["config.json", "model.safetensors", "pytorch_model.bin", "tf_model.h5", "preprocessor_config.json",
-             "vocab.json", "merges.txt", "onnx/model.onnx", "README.md"]
+             "vocab.json", "merges.txt", "onnx/model.onnx", "README.md", "single-file-checkpoint.safetensors"]
     chosen = select_files(files, "config.json", {"architectures": ["XCLIPModel"]})
     assert chosen == ["config.json", "merges.txt", "model.safetensors", "preprocessor_config.json", "vocab.json"]
 

@@ -22,7 +22,7 @@ from videogen.errors import InvalidInputError, ModelNotFoundError, UnsupportedMo
 from videogen.pipelines.common import resolve_params
 from videogen.policy import LOCAL, PUBLIC, Policy, check_image_file, check_request, check_video_file, is_public
 from videogen.registry import MODELS, WEIGHTS_DIR, find
-from videogen.ui.app import build_demo
+from tests.conftest import running_app
 from videogen.ui.handlers import Handlers
 from videogen.video_io import read_frames, write_video
 
@@ -225,9 +225,7 @@ def test_a_video_with_one_key_frame_is_decoded_once_not_once_per_sample(tmp_path
 
 
 def test_the_caps_hold_on_the_http_api(bomb: Path, tmp_path: Path) -> None:
-    demo = build_demo(Handlers(device="cpu", policy=PUBLIC))
-    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
-    try:
+    with running_app(Handlers(device="cpu", policy=PUBLIC)) as (demo, url):
         client = Client(url, verbose=False, download_files=str(tmp_path / "downloads"))
         refusals = [
             (dict(frames=257), "frames is 257, over public mode's cap of 161"),
@@ -252,5 +250,5 @@ def test_the_caps_hold_on_the_http_api(bomb: Path, tmp_path: Path) -> None:
         shown = [c["props"].get("value") for c in config["components"] if c["type"] == "markdown"]
         assert any(isinstance(text, str) and "Public mode" in text and "161 frames" in text and "100 MB" in text
                    for text in shown), "the caps are on the page"
-    finally:
-        demo.close()
+        hints = [str(c["props"].get("info")) for c in config["components"] if c["type"] == "dropdown"]
+        assert len(hints) == 3 and all("One of the listed models" in hint for hint in hints), hints

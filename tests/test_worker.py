@@ -13,7 +13,7 @@ from videogen import hub as hubmod
 from videogen.api import Engine
 from videogen.errors import GenerationCancelled
 from videogen.hub import Progress
-from videogen.ui.worker import TimeLeft, describe, run_streaming
+from videogen.ui.worker import ReaderWatch, TimeLeft, describe, run_streaming
 from videogen.video_io import write_video
 
 BIG = dict(model="shapes-t2v", frames=257, height=768, width=768, seed=1)  # ~5 s of work on 2 cores, 37 frame batches
@@ -118,3 +118,16 @@ def test_time_left_from_the_measured_pace() -> None:
     assert left.update(Progress("encode", 0, 1), now=111.0) is None  # a new stage starts over
     line = describe(Progress("denoise", 11, 50, "step", "Denoising step 11/50"), 95.0)
     assert line == "Denoising step 11/50 · 1:35 left"
+
+
+def test_a_job_nobody_reads_is_noticed() -> None:
+    """Unread messages that only pile up (nobody reading) mark the job abandoned after the patience;
+    a reader that takes them, even a step behind, keeps it alive."""
+    sizes = iter([1, 2, 3, 4, 5, 6])
+    unread = ReaderWatch(lambda: next(sizes), patience_s=10)
+    assert [unread.abandoned(now=t) for t in (0.0, 4.0, 8.0, 12.0)] == [False, False, False, True]
+    behind = iter([2, 1, 2, 2, 1, 3])  # a reader one message behind at times
+    read = ReaderWatch(lambda: next(behind), patience_s=10)
+    assert not any(read.abandoned(now=t) for t in (0.0, 8.0, 16.0, 24.0, 32.0, 40.0))
+    assert not ReaderWatch(lambda: None, patience_s=10).abandoned(now=1e9), "unknown: never stopped"
+    assert not ReaderWatch(lambda: 99, patience_s=None).abandoned(now=1e9), "no timeout (a local run)"

@@ -27,6 +27,9 @@ variable                   meaning
 ``VIDEOGEN_MAX_UPLOAD_MB``  upload size, MB (as ``--max-file-size``; ``none``: no cap)
 ``VIDEOGEN_DELETE_AFTER_S``  seconds before outputs and uploads are deleted (as ``--delete-after``;
                            ``none``: kept)
+``VIDEOGEN_UNREAD_TIMEOUT_S``  seconds a job runs on while nobody reads its progress (an HTTP
+                           client that started it and left) before it is stopped (public mode: 60;
+                           ``none``: never)
 ``HF_ENDPOINT``            the Hub (default https://huggingface.co)
 ``HF_HUB_OFFLINE``         ``1``: never touch the network; use cached models only
 ``HF_HOME`` / ``HF_HUB_CACHE``  where downloads go (huggingface_hub's standard cache)
@@ -94,7 +97,7 @@ def load_settings() -> Settings:
 POLICY_VARIABLES = (
     "max_frames", "max_side", "max_pixels", "max_steps", "max_frame_pixels", "max_prompt_chars",
     "max_image_pixels", "max_video_seconds", "max_video_frames", "max_video_pixels", "max_upload_mb",
-    "delete_after_s",
+    "delete_after_s", "unread_timeout_s",
 )
 _NO_CAP = {"none", "off", "no"}
 

@@ -118,8 +118,20 @@ def select_files(files: list[str], config_name: str, config: dict) -> list[str]:
                 "Look for a safetensors revision of the model (e.g. a refs/pr/N branch) and pass it."
             )
         selected += [n for n in names if n.endswith(_KEEP_SUFFIXES) and not n.endswith(".safetensors")]
-        selected += _one_precision(weights)
+        selected += _one_precision(_standard_names(weights))
     return sorted(set(selected) - {"README.md"})
+
+
+# What from_pretrained reads: `model.safetensors` (transformers), `diffusion_pytorch_model.safetensors`
+# (diffusers), their shards (`model-00001-of-00002.safetensors`) and precisions (`model.fp16.safetensors`).
+_STANDARD = re.compile(r"^(model|diffusion_pytorch_model)([.-])")
+
+
+def _standard_names(weights: list[str]) -> list[str]:
+    """The weights ``from_pretrained`` reads, when a folder has them beside others (a single-file
+    checkpoint at a repo's root: ``ltx-video-2b-v0.9.safetensors``); else all of them."""
+    standard = [w for w in weights if _STANDARD.match(PurePosixPath(w).name)]
+    return standard or weights
 
 
 def _is_component(value: object) -> bool:

@@ -93,18 +93,9 @@ def resolve(model: str | None, task: Task, *, cuda: bool = False, listed_only: b
             other = next(m for m in MODELS if m.id == model)
             raise UnsupportedModelError(f"{model} does {TASK_NAMES[other.task]}, not {TASK_NAMES[task]}.")
         raise public_models_error(task)
-    folder = Path(model).expanduser()
-    if not folder.is_dir() and model.startswith(("/", "./", "../", "~", ".\\", "..\\")):
-        raise ModelNotFoundError(
-            f"There is no folder {model}. A model folder holds model_index.json (diffusers) or config.json "
-            "(transformers); or give a listed model or a Hub repo id (org/name)."
-        )
-    if folder.is_dir():
-        for name in hub.CONFIG_FILES:
-            if (folder / name).is_file():
-                config = json.loads((folder / name).read_text())
-                return spec_for_unlisted(str(folder.resolve()), config, task, local=True)
-        raise UnsupportedModelError(f"{folder} has neither model_index.json nor config.json: not a model folder.")
+    folder = _folder(model)
+    if folder is not None:
+        return spec_for_unlisted(str(folder.resolve()), _folder_config(folder), task, local=True)
     repo_id, _, revision = model.partition("@")
     if _REPO_ID.match(repo_id):
         revision = revision or "main"
@@ -125,11 +116,32 @@ def public_models_error(task: Task) -> UnsupportedModelError:
     )
 
 
-def task_of(model: str) -> Task:
-    """The first task an unlisted repo or folder can do (for ``download``, which has no task)."""
+def _folder(model: str) -> Path | None:
+    """The folder ``model`` names, None for a Hub repo id; a path to no folder is refused."""
     folder = Path(model).expanduser()
     if folder.is_dir():
-        config = next((json.loads((folder / n).read_text()) for n in hub.CONFIG_FILES if (folder / n).is_file()), {})
+        return folder
+    if model.startswith(("/", "./", "../", "~", ".\\", "..\\")):
+        raise ModelNotFoundError(
+            f"There is no folder {model}. A model folder holds model_index.json (diffusers) or config.json "
+            "(transformers); or give a listed model or a Hub repo id (org/name)."
+        )
+    return None
+
+
+def _folder_config(folder: Path) -> dict:
+    """A model folder's ``model_index.json`` or ``config.json``."""
+    for name in hub.CONFIG_FILES:
+        if (folder / name).is_file():
+            return json.loads((folder / name).read_text())
+    raise UnsupportedModelError(f"{folder} has neither model_index.json nor config.json: not a model folder.")
+
+
+def task_of(model: str) -> Task:
+    """The first task an unlisted repo or folder can do (for ``download``, which has no task)."""
+    folder = _folder(model)
+    if folder is not None:
+        config = _folder_config(folder)
     else:
         repo_id, _, revision = model.partition("@")
         _name, config = hub.read_config(repo_id, revision or "main")

@@ -64,6 +64,7 @@ class Policy:
     max_video_pixels: int | None = None  # frames × width × height of a video to recognise
     max_upload_mb: float | None = None  # Gradio's max_file_size
     delete_after_s: int | None = None  # outputs and uploads are deleted this long after they were made
+    unread_timeout_s: float | None = None  # a job whose progress nobody has read for this long is stopped
 
     @classmethod
     def local(cls) -> Policy:
@@ -127,6 +128,7 @@ class Policy:
         add("video frames × pixels", self.max_video_pixels, f"{self.max_video_pixels or 0:,}")
         add("upload", self.max_upload_mb, f"{self.max_upload_mb or 0:g} MB")
         add("files kept", self.delete_after_s, f"{(self.delete_after_s or 0) / 60:g} min")
+        add("unread job stopped after", self.unread_timeout_s, f"{self.unread_timeout_s or 0:g} s")
         return rows
 
 
@@ -139,7 +141,7 @@ PUBLIC = Policy(
     public=True, allow_custom_models=False, max_frames=161, max_side=1280, max_pixels=1280 * 720, max_steps=50,
     max_frame_pixels=110_000_000, max_prompt_chars=2_000, max_image_pixels=50_000_000,
     max_video_seconds=300.0, max_video_frames=9_000, max_video_pixels=9_000 * 1920 * 1080,
-    max_upload_mb=100.0, delete_after_s=3600,
+    max_upload_mb=100.0, delete_after_s=3600, unread_timeout_s=60.0,
 )
 
 

@@ -41,6 +41,7 @@ SEGMENT_HEIGHT = 200
 def build_tab(
     classify: Callable, model_card: Callable, choices: list[tuple[str, str]], default: str, examples: list[str],
     *, cancel: Callable | None = None, page_texts: Callable | None = None, on_load: Callable | None = None,
+    custom_models: bool = True,
 ) -> None:
     """The tab's widgets and events. ``choices`` and the card are in English; ``page_texts`` puts them
     in the browser's language when the page loads (``on_load``: the app's ``Blocks.load``)."""
@@ -59,7 +60,10 @@ def build_tab(
     with gr.Row():
         with gr.Column(scale=1):
             video = gr.Video(label=t("Video"), sources=["upload", "webcam"])
-            model = gr.Dropdown(choices, value=default, label=t("Model"), allow_custom_value=True)
+            model = gr.Dropdown(choices, value=default, label=t("Model"), allow_custom_value=True,
+                                # the handler refuses unlisted models in public mode, with the app's one answer
+                                # (Gradio's own check would echo the value, with a traceback in the log)
+                                info=None if custom_models else t("One of the listed models (public mode)"))
             model_info = gr.Markdown(model_card(default, "classify"))
             labels = gr.Textbox(label=t("Labels (comma-separated; X-CLIP only)"), value="", placeholder=t(LABELS_PLACEHOLDER),
                                 visible=takes_labels(default))

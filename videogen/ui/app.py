@@ -96,21 +96,25 @@ def build_demo(handlers: Handlers, *, max_queue: int = 16) -> App:
             text_to_video.build_tab(
                 on_gpu(handlers.text_to_video, "t2v"), handlers.cancel, handlers.model_changed, handlers.describe_model, model_choices("t2v"),
                 default, model_card(default, "t2v"), T2V_EXAMPLES, page_texts=page_texts, on_load=demo.load,
+                custom_models=policy.allow_custom_models,
             )
         with gr.Tab(t("Image to Video")):
             default = handlers.default_model("i2v")
             image_to_video.build_tab(
                 on_gpu(handlers.image_to_video, "i2v"), handlers.cancel, handlers.model_changed, handlers.describe_model, model_choices("i2v"),
                 default, model_card(default, "i2v"), examples.images, page_texts=page_texts, on_load=demo.load,
+                custom_models=policy.allow_custom_models,
             )
         with gr.Tab(t("Action Recognition")):
             action_recognition.build_tab(
                 on_gpu(handlers.classify, "classify"), model_card, model_choices("classify"), handlers.default_model("classify"),
                 examples.clips, cancel=handlers.cancel, page_texts=page_texts, on_load=demo.load,
+                custom_models=policy.allow_custom_models,
             )
     # One GPU queue for all three tasks; api_open=False makes raw HTTP calls go through it too.
     demo.queue(max_size=max_queue, api_open=False, default_concurrency_limit=1)
     demo.launch_defaults = launch_options(policy)
+    handlers.blocks = demo
     demo.sweeper = Sweeper.for_app(policy, demo, handlers.upload_folder) if policy.delete_after_s else None
     return demo
 

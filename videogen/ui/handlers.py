@@ -28,7 +28,7 @@ from videogen.registry import ModelSpec, Task, find, models_for
 from videogen.ui.history import Clip, add_clip
 from videogen.ui.i18n import Locale, locale_of, tr
 from videogen.ui.settings import settings_hints, settings_updates
-from videogen.ui.worker import CancelBoard, TimeLeft, describe, run_streaming
+from videogen.ui.worker import CancelBoard, ReaderWatch, TimeLeft, describe, gradio_pending, run_streaming
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +96,7 @@ class Handlers:
         self._engine_lock = threading.Lock()
         self._session_key = secrets.token_bytes(32)  # names the sessions' output folders (public mode)
         self.upload_folder: Path | None = None  # Gradio's, as the app was built with it (set by build_demo)
+        self.blocks: Any = None  # the app, once build_demo has made it (its queue shows who reads what)
 
     @property
     def engine(self) -> Any:
@@ -154,6 +155,7 @@ class Handlers:
         """
         cancel = self.cancels.start(session or "")
         time_left = TimeLeft()
+        watch = ReaderWatch(gradio_pending(self.blocks, session), self.policy.unread_timeout_s)
         try:
             for item in run_streaming(lambda report: job(report, cancel), cancel):
                 if hasattr(item, "stage"):
@@ -161,6 +163,9 @@ class Handlers:
                     progress((item.done, item.total) if item.total else None, desc=line,
                              unit="bytes" if item.unit == "B" else (item.unit or "steps"))
                     yield "status", line
+                    if watch.abandoned() and not cancel.is_set():
+                        logger.info("Stopping a job whose progress nobody has read for %s s", self.policy.unread_timeout_s)
+                        cancel.set()
                     if item.preview is not None:
                         yield "preview", item.preview
                 else:

@@ -49,6 +49,7 @@ ZH_CN: dict[str, str] = {
     "Image (first frame)": "图像（首帧）",
     "Model": "模型",
     "A listed model, or a Hub repo id (org/name) or local folder": "列表中的模型，或 Hub 仓库 ID（组织/名称），或本地文件夹",
+    "One of the listed models (public mode)": "列表中的模型之一（公开模式）",
     "Generate": "生成",
     "Cancel": "取消",
     "Try": "试一试",

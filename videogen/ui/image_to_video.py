@@ -19,7 +19,7 @@ EXAMPLE_HEADERS = ("Image (first frame)", "Prompt")  # the Try table's columns
 def build_tab(
     generate: Callable, cancel: Callable, model_changed: Callable, describe_model: Callable, choices: list[tuple[str, str]],
     default: str, card: str, examples: list[tuple[str, str]],
-    *, page_texts: Callable, on_load: Callable,
+    *, page_texts: Callable, on_load: Callable, custom_models: bool = True,
 ) -> None:
     """The tab's widgets and events. ``choices`` and ``card`` are in English; ``page_texts`` puts them
     and the settings' hints in the browser's language when the page loads (``on_load``: the app's
@@ -28,8 +28,9 @@ def build_tab(
         with gr.Column(scale=1):
             image = gr.Image(label=t("Image (first frame)"), type="filepath", sources=["upload", "clipboard"])
             prompt = gr.Textbox(label=t("Prompt"), lines=2, placeholder=t("How should it move?"))
-            model = gr.Dropdown(choices, value=default, label=t("Model"), allow_custom_value=True,
-                                info=t("A listed model, or a Hub repo id (org/name) or local folder"))
+            model = gr.Dropdown(choices, value=default, label=t("Model"), allow_custom_value=custom_models,
+                                info=t("A listed model, or a Hub repo id (org/name) or local folder") if custom_models
+                                else t("One of the listed models (public mode)"))
             model_info = gr.Markdown(card)
             settings = generation_settings(find(default, "i2v"), "i2v")
             with gr.Row():

@@ -18,7 +18,7 @@ GPU_QUEUE = "gpu"
 def build_tab(
     generate: Callable, cancel: Callable, model_changed: Callable, describe_model: Callable, choices: list[tuple[str, str]],
     default: str, card: str, examples: list[str],
-    *, page_texts: Callable, on_load: Callable,
+    *, page_texts: Callable, on_load: Callable, custom_models: bool = True,
 ) -> None:
     """The tab's widgets and events. ``choices`` and ``card`` are in English; ``page_texts`` puts them
     and the settings' hints in the browser's language when the page loads (``on_load``: the app's
@@ -26,8 +26,9 @@ def build_tab(
     with gr.Row():
         with gr.Column(scale=1):
             prompt = gr.Textbox(label=t("Prompt"), lines=3, placeholder=t("Describe the clip…"))
-            model = gr.Dropdown(choices, value=default, label=t("Model"), allow_custom_value=True,
-                                info=t("A listed model, or a Hub repo id (org/name) or local folder"))
+            model = gr.Dropdown(choices, value=default, label=t("Model"), allow_custom_value=custom_models,
+                                info=t("A listed model, or a Hub repo id (org/name) or local folder") if custom_models
+                                else t("One of the listed models (public mode)"))
             model_info = gr.Markdown(card)
             settings = generation_settings(find(default, "t2v"), "t2v")
             with gr.Row():

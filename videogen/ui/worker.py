@@ -118,6 +118,49 @@ def describe(report: Progress, seconds_left: float | None = None, locale: Locale
     return line
 
 
+class ReaderWatch:
+    """Notices a job whose progress nobody reads: an HTTP client that started it and went away.
+
+    A client that drops its connection is seen by Gradio, which closes the request's generator
+    (and so stops the job). One that never opens it (``POST /gradio_api/call/<name>`` without the
+    ``GET`` for its results) is not: its messages pile up unread while the job holds the GPU queue.
+    ``pending()`` is how many of the request's messages wait unread (None: unknown). Each report
+    adds messages; a reader takes them as they come (it may lag by a few), so without one the count
+    only grows. :meth:`abandoned` is true once it has grown at every look for ``patience_s`` seconds.
+    """
+
+    def __init__(self, pending: Callable[[], int | None], patience_s: float | None) -> None:
+        self._pending = pending
+        self._patience_s = patience_s
+        self._last_size = 0
+        self._last_read: float | None = None  # when the count last stayed put or fell
+
+    def abandoned(self, now: float | None = None) -> bool:
+        if self._patience_s is None:
+            return False
+        now = time.monotonic() if now is None else now
+        size = self._pending()
+        if self._last_read is None or size is None or size <= 1 or size <= self._last_size:
+            self._last_read = now
+        self._last_size = size or 0
+        return now - self._last_read > self._patience_s
+
+
+def gradio_pending(blocks: Any, session: str | None) -> Callable[[], int | None]:
+    """``pending()`` for :class:`ReaderWatch`: the request's unread messages in Gradio's queue.
+
+    Reads Gradio's internal per-session message queue (``Queue.pending_messages_per_session``);
+    if a Gradio version lacks it the count is unknown and nothing is ever stopped for it.
+    """
+
+    def pending() -> int | None:
+        queue_ = getattr(getattr(blocks, "_queue", None), "pending_messages_per_session", None)
+        messages = queue_.get(session) if queue_ is not None and session else None
+        return messages.qsize() if messages is not None else None
+
+    return pending
+
+
 class CancelBoard:
     """One cancel flag per browser session: Cancel sets it, the job stops at its next report.
 

@@ -18,7 +18,7 @@ import numpy as np
 from videogen.registry import find
 from videogen.ui.i18n import Locale, locale_of, t, tr
 from videogen.ui.playable import show_playable
-from videogen.ui.text_to_video import GPU_QUEUE
+from videogen.ui.generation import GPU_QUEUE
 
 if TYPE_CHECKING:
     import pandas as pd

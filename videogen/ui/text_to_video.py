@@ -8,11 +8,10 @@ from typing import Any
 import gradio as gr
 
 from videogen.registry import find
-from videogen.ui.history import Clip, history_panel, wire
-from videogen.ui.i18n import Locale, locale_of, t
+from videogen.ui.generation import follow_model, model_dropdown, on_generate, results_column
+from videogen.ui.history import Clip, wire
+from videogen.ui.i18n import Locale, t
 from videogen.ui.settings import generation_settings
-
-GPU_QUEUE = "gpu"
 
 
 def build_tab(
@@ -26,9 +25,7 @@ def build_tab(
     with gr.Row():
         with gr.Column(scale=1):
             prompt = gr.Textbox(label=t("Prompt"), lines=3, placeholder=t("Describe the clip…"))
-            model = gr.Dropdown(choices, value=default, label=t("Model"), allow_custom_value=custom_models,
-                                info=t("A listed model, or a Hub repo id (org/name) or local folder") if custom_models
-                                else t("One of the listed models (public mode)"))
+            model = model_dropdown(choices, default, custom_models)
             model_info = gr.Markdown(card)
             settings = generation_settings(find(default, "t2v"), "t2v")
             with gr.Row():
@@ -37,52 +34,23 @@ def build_tab(
             if examples:
                 gr.Examples(examples, inputs=[prompt], label=t("Try"))
         with gr.Column(scale=1):
-            video = gr.Video(label=t("Video"), autoplay=True, loop=True, buttons=["download"], interactive=False)
-            preview = gr.Image(label=t("Preview"), interactive=False, visible=False, height=180, buttons=[])
-            preview_state = gr.State(None)  # the latents so far, on slow runs (a State: not an API output)
-            status = gr.Markdown(label=t("Status"))
-            seed_used = gr.Number(label=t("Seed"), precision=0, interactive=False, info=t("the seed of this clip"))
-            history = history_panel()
-
-    def changed(chosen: str, request: gr.Request) -> tuple[Any, ...]:
-        return model_changed(chosen, "t2v", locale=locale_of(request))
-
-    def described(chosen: str, frames: float | None, height: float | None, width: float | None, request: gr.Request) -> str:
-        return describe_model(chosen, "t2v", frames, height, width, locale_of(request))
+            results = results_column()
 
     def localized(chosen: str, request: gr.Request) -> tuple[Any, ...]:
         return page_texts(chosen, "t2v", request)
 
     on_load(localized, inputs=model, outputs=[model, model_info, *settings.model_dependent()],
             api_visibility="private", queue=False, show_progress="hidden")
-    model.input(changed, inputs=model, outputs=[model_info, *settings.model_dependent()], api_visibility="private", queue=False)
-    size = [settings.frames, settings.height, settings.width]
-    gr.on([box.blur for box in size] + [box.submit for box in size],  # the memory plan follows the settings
-          described, inputs=[model, *size], outputs=model_info, api_visibility="private", queue=False)
+    follow_model("t2v", model, model_info, settings, model_changed, describe_model)
 
-    inputs = [prompt, model, *settings.inputs(), history.clips]
-    outputs = [video, status, seed_used, history.clips, preview_state]
-    preview_state.change(lambda image: gr.update(value=image, visible=image is not None), inputs=preview_state,
-                         outputs=preview, api_visibility="private", queue=False)
-    # preprocess=False, as in Image to Video: the handler gets the values as sent, so that text or NaN
-    # in a number box is refused with the setting's name (videogen.pipelines.common.resolve_params)
-    # instead of failing in gr.Number's rounding with a message-less "Error".
-    on_generate(run.click, generate, inputs, outputs, status, api_name="text_to_video", preprocess=False)
-    on_generate(prompt.submit, generate, inputs, outputs, status, api_visibility="private", preprocess=False)
-    stop.click(cancel, outputs=status, api_visibility="private", queue=False)
+    inputs = [prompt, model, *settings.inputs(), results.history.clips]
+    outputs = results.outputs()
+    on_generate(run.click, generate, inputs, outputs, results.status, api_name="text_to_video", preprocess=False)
+    on_generate(prompt.submit, generate, inputs, outputs, results.status, api_visibility="private", preprocess=False)
+    stop.click(cancel, outputs=results.status, api_visibility="private", queue=False)
 
     def fill(clip: Clip, locale: Locale) -> tuple[Any, ...]:
         s = clip.settings
         return (s.prompt, s.model, s.negative_prompt, s.seed, *model_changed(s.model, "t2v", s, locale))
 
-    wire(history, fill, [prompt, model, settings.negative_prompt, settings.seed, model_info, *settings.model_dependent()])
-
-
-def on_generate(
-    trigger: Callable, generate: Callable, inputs: list, outputs: list, status: gr.Markdown, **api: Any,
-) -> None:
-    """Generate on ``trigger``, in the GPU queue; the last run's status is cleared first, so that no
-    stale status stands next to a new run's message (even when its inputs fail to load)."""
-    trigger(lambda: "", outputs=status, api_visibility="private", queue=False).then(
-        generate, inputs=inputs, outputs=outputs, concurrency_id=GPU_QUEUE, concurrency_limit=1, **api,
-    )
+    wire(results.history, fill, [prompt, model, settings.negative_prompt, settings.seed, model_info, *settings.model_dependent()])

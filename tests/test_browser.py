@@ -39,31 +39,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def _start_app(home: Path, **env: str) -> tuple[subprocess.Popen, str]:
     """`python app.py --offline` on a free port, with its own output, cache and temp folders."""
-    home = tmp_path_factory.mktemp("browser-app")
     port = _free_port()
     env = {**os.environ, "HF_HOME": str(home / "hf"), "HF_HUB_OFFLINE": "1", "VIDEOGEN_OUTPUT_DIR": str(home / "out"),
-           "GRADIO_TEMP_DIR": str(home / "gradio"), "GRADIO_ANALYTICS_ENABLED": "False", "VIDEOGEN_DEVICE": "cpu"}
+           "GRADIO_TEMP_DIR": str(home / "gradio"), "GRADIO_ANALYTICS_ENABLED": "False", "VIDEOGEN_DEVICE": "cpu", **env}
     log = (home / "app.log").open("w")
     process = subprocess.Popen([sys.executable, "app.py", "--offline", "--port", str(port)], cwd=ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
+    log.close()  # the child has its own handle
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
             if httpx.get(url, timeout=2).status_code == 200:
-                break
+                return process, url
         except httpx.HTTPError:
             time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail(f"the app did not start: {(home / 'app.log').read_text()[-2000:]}")
+    process.kill()
+    pytest.fail(f"the app did not start: {(home / 'app.log').read_text()[-2000:]}")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    home = tmp_path_factory.mktemp("browser-app")
+    process, url = _start_app(home)
     yield {"url": url, "outputs": home / "out", "home": home}
     process.terminate()
     process.wait(timeout=20)
-    log.close()
 
 
 @pytest.fixture(scope="module")
@@ -118,9 +121,7 @@ def test_text_to_video_plays_and_stays_in_the_history(page, app: dict) -> None:
     assert "moving up" in _status(panel) or "moving" in _status(panel)
 
 
-def test_progress_moves_and_cancel_stops_within_a_second(page, app: dict) -> None:
-    panel = _tab(page, "Text to Video")
-    before = _clips(app["outputs"])
+def _start_a_long_clip(panel) -> None:
     panel.get_by_label("Prompt").fill("a green triangle rotating clockwise")
     panel.locator("button.label-wrap").filter(has_text="Settings").first.click()  # open the accordion
     for label, value in (("Frames", "257"), ("Height", "1024"), ("Width", "1024")):
@@ -128,6 +129,19 @@ def test_progress_moves_and_cancel_stops_within_a_second(page, app: dict) -> Non
         box.fill(value)
         box.blur()
     panel.get_by_role("button", name="Generate").click()
+
+
+def _generate_a_short_clip(page, panel) -> None:
+    for label, value in (("Frames", "16"), ("Height", "128"), ("Width", "128")):
+        panel.get_by_label(label, exact=True).fill(value)
+    panel.get_by_role("button", name="Generate").click()
+    page.wait_for_function(PLAYING, timeout=60_000)
+
+
+def test_progress_moves_and_cancel_stops_within_a_second(page, app: dict) -> None:
+    panel = _tab(page, "Text to Video")
+    before = _clips(app["outputs"])
+    _start_a_long_clip(panel)
     page.get_by_text("Denoising step").first.wait_for(timeout=30_000)  # the progress line moves
     clicked = time.monotonic()
     panel.get_by_role("button", name="Cancel").click()
@@ -136,12 +150,38 @@ def test_progress_moves_and_cancel_stops_within_a_second(page, app: dict) -> Non
     assert stopped_after < 3.0, f"Cancel took {stopped_after:.1f} s"
     time.sleep(1.0)
     assert _clips(app["outputs"]) == before, "a cancelled job wrote a clip"
-    # the next request works
-    for label, value in (("Frames", "16"), ("Height", "128"), ("Width", "128")):
-        panel.get_by_label(label, exact=True).fill(value)
-    panel.get_by_role("button", name="Generate").click()
-    page.wait_for_function(PLAYING, timeout=60_000)
+    _generate_a_short_clip(page, panel)  # the next request works
     assert len(_clips(app["outputs"]) - before) == 1
+
+
+@pytest.fixture(scope="module")
+def zerogpu_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The app on a ZeroGPU Space (SPACE_ID, and tests/zerogpu/spaces.py as the `spaces` package),
+    kept in local mode so that the long clip is allowed."""
+    home = tmp_path_factory.mktemp("zerogpu-app")
+    double = str(Path(__file__).parent / "zerogpu")
+    process, url = _start_app(home, SPACE_ID="someone/videogen", VIDEOGEN_PUBLIC="0",
+                              PYTHONPATH=os.pathsep.join([double, os.environ.get("PYTHONPATH", "")]))
+    yield {"url": url, "outputs": home / "out", "home": home}
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def test_cancel_stops_a_job_in_the_zerogpu_worker(browser, zerogpu_app: dict) -> None:
+    """On ZeroGPU the job runs in the `spaces` worker, a forked process out of reach of the page's
+    Cancel event's memory: Cancel still stops it within seconds, and nothing is written."""
+    page = _open(browser, zerogpu_app)
+    panel = _tab(page, "Text to Video")
+    before = _clips(zerogpu_app["outputs"])
+    _start_a_long_clip(panel)
+    page.get_by_text("Denoising step").first.wait_for(timeout=30_000)
+    panel.get_by_role("button", name="Cancel").click()
+    page.get_by_text("Cancelled").first.wait_for(timeout=20_000)
+    time.sleep(1.0)
+    assert _clips(zerogpu_app["outputs"]) == before, "a cancelled job wrote a clip"
+    _generate_a_short_clip(page, panel)  # the next request works
+    assert len(_clips(zerogpu_app["outputs"]) - before) == 1
+    page.context.close()
 
 
 def test_image_to_video_from_an_example_and_a_broken_upload_explains_itself(page, app: dict) -> None:

@@ -13,7 +13,7 @@ from videogen import hub as hubmod
 from videogen.api import Engine
 from videogen.errors import GenerationCancelled
 from videogen.hub import Progress
-from videogen.ui.worker import ReaderWatch, TimeLeft, describe, run_streaming
+from videogen.ui.worker import CancelBoard, ReaderWatch, TimeLeft, describe, run_streaming
 from videogen.video_io import write_video
 
 BIG = dict(model="shapes-t2v", frames=257, height=768, width=768, seed=1)  # ~5 s of work on 2 cores, 37 frame batches
@@ -131,3 +131,19 @@ def test_a_job_nobody_reads_is_noticed() -> None:
     assert not any(read.abandoned(now=t) for t in (0.0, 8.0, 16.0, 24.0, 32.0, 40.0))
     assert not ReaderWatch(lambda: None, patience_s=10).abandoned(now=1e9), "unknown: never stopped"
     assert not ReaderWatch(lambda: 99, patience_s=None).abandoned(now=1e9), "no timeout (a local run)"
+
+
+def test_cancel_reaches_a_job_in_another_process_through_the_folder(tmp_path: Path) -> None:
+    """ZeroGPU: the job's board is the worker process's copy. Two boards on one folder stand for the
+    two processes: Cancel on the page's board stops the job started on the worker's."""
+    page, worker = CancelBoard(folder=tmp_path), CancelBoard(folder=tmp_path)
+    assert not page.cancel("alice"), "nothing running"
+    flag = worker.start("alice")
+    assert not CancelBoard().cancel("alice"), "without the folder the page cannot reach it"
+    assert page.cancel("alice") and flag.wait(timeout=5), "the job's flag is set"
+    worker.finish("alice", flag)
+    assert list(tmp_path.iterdir()) == [] and not page.cancel("alice"), "no files left; nothing to cancel"
+    other = worker.start("bob")
+    page.cancel("alice")
+    assert not other.wait(timeout=3 * CancelBoard.POLL_S), "another session's job runs on"
+    worker.finish("bob", other)

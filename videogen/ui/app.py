@@ -35,7 +35,8 @@ from videogen.ui import action_recognition, image_to_video, text_to_video
 from videogen.ui.examples import shapes_examples
 from videogen.ui.handlers import Handlers, model_card, model_choices, page_texts
 from videogen.ui.i18n import Blocks, Locale, locale_of, t, tr
-from videogen.ui.zerogpu import on_gpu
+from videogen.ui.worker import CancelBoard, cancel_folder
+from videogen.ui.zerogpu import on_gpu, spaces_module
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,8 @@ def build_demo(handlers: Handlers, *, max_queue: int = 16) -> App:
     policy = handlers.policy
     examples = shapes_examples(load_settings().output_dir / "examples")
     delete_cache = (policy.delete_every_s, policy.delete_after_s) if policy.delete_after_s else None
+    if spaces_module() is not None:  # ZeroGPU runs the jobs in its worker process: Cancel reaches them by file
+        handlers.cancels = CancelBoard(folder=cancel_folder())
     with App(title=TITLE, delete_cache=delete_cache) as demo:
         gr.Markdown(t(INTRO))
         if policy.public:

@@ -15,11 +15,16 @@ written after that (outputs are renamed into place only when complete).
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import queue
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from videogen.errors import GenerationCancelled
@@ -164,27 +169,64 @@ def gradio_pending(blocks: Any, session: str | None) -> Callable[[], int | None]
 class CancelBoard:
     """One cancel flag per browser session: Cancel sets it, the job stops at its next report.
 
-    Owned by the app instance (not module state), keyed by Gradio's session hash.
+    Owned by the app instance (not module state), keyed by Gradio's session hash. With ``folder``
+    the flags are also files there, for jobs that run in another process: on ZeroGPU, ``spaces``
+    runs the handlers in its GPU worker, a fork that sees the files but not this process's memory.
+    A running job is marked by ``<session>.running``; Cancel, finding no job of its own, writes
+    ``<session>.cancel``, which a watcher beside the job turns into its flag.
     """
 
-    def __init__(self) -> None:
+    POLL_S = 0.2  # how often a job's watcher looks for its cancel file
+
+    def __init__(self, folder: Path | None = None) -> None:
         self._events: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
+        self._folder = folder
 
     def start(self, session: str) -> threading.Event:
+        event = threading.Event()
         with self._lock:
-            event = self._events[session] = threading.Event()
-            return event
+            self._events[session] = event
+        if self._folder is not None:
+            self._file(session, "cancel").unlink(missing_ok=True)
+            self._file(session, "running").touch()
+            threading.Thread(target=self._watch, args=(session, event), name="videogen-cancel-watch", daemon=True).start()
+        return event
 
     def cancel(self, session: str) -> bool:
         with self._lock:
             event = self._events.get(session)
-        if event is None:
-            return False
-        event.set()
-        return True
+        if event is not None:
+            event.set()
+            return True
+        if self._folder is not None and self._file(session, "running").exists():
+            self._file(session, "cancel").touch()  # the job is in another process
+            return True
+        return False
 
     def finish(self, session: str, event: threading.Event) -> None:
         with self._lock:
             if self._events.get(session) is event:
                 del self._events[session]
+        if self._folder is not None:
+            for kind in ("running", "cancel"):
+                self._file(session, kind).unlink(missing_ok=True)
+
+    def _file(self, session: str, kind: str) -> Path:
+        return self._folder / f"{hashlib.sha256(session.encode()).hexdigest()[:32]}.{kind}"  # type: ignore[operator]
+
+    def _watch(self, session: str, event: threading.Event) -> None:
+        """Set ``event`` when the session's cancel file appears, until its job finishes."""
+        cancel = self._file(session, "cancel")
+        while not event.is_set() and self._events.get(session) is event:
+            if cancel.exists():
+                event.set()
+                return
+            time.sleep(self.POLL_S)
+
+
+def cancel_folder() -> Path:
+    """A folder for :class:`CancelBoard`'s files, only this user can read, removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="videogen-cancel-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder

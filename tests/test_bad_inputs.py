@@ -19,6 +19,7 @@ import re
 import struct
 import subprocess
 import sys
+import threading
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -325,7 +326,7 @@ def test_videos_through_the_api(engine: Engine, corpus: Corpus, tmp_path: Path) 
     problems = [judge(name, VIDEOS[name], api_message(lambda p=path: engine.classify(p, model="shapes-action", timeline=True)),
                       name in MAY_WORK) for name, path in corpus.videos.items()]
     problems.append(judge("missing.mp4", "not found", api_message(lambda: engine.classify(tmp_path / "missing.mp4", model="shapes-action"))))
-    problems.append(judge("a folder", "not found", api_message(lambda: engine.classify(tmp_path, model="shapes-action"))))
+    problems.append(judge("a folder", "not a video file", api_message(lambda: engine.classify(tmp_path, model="shapes-action"))))
     assert_clean(problems)
 
 
@@ -333,7 +334,7 @@ def test_images_through_the_api(engine: Engine, corpus: Corpus, tmp_path: Path) 
     problems = [judge(name, IMAGES[name], api_message(lambda p=path: engine.image_to_video(p, "move right", **I2V)), name in MAY_WORK)
                 for name, path in corpus.images.items()]
     problems.append(judge("missing.png", "not found", api_message(lambda: engine.image_to_video(tmp_path / "missing.png", "", **I2V))))
-    problems.append(judge("a folder", "not found", api_message(lambda: engine.image_to_video(tmp_path, "", **I2V))))
+    problems.append(judge("a folder", "not an image file", api_message(lambda: engine.image_to_video(tmp_path, "", **I2V))))
     for label, array in {"float array": np.random.default_rng(0).random((64, 64, 3)), "uint16 array": np.zeros((8, 8), np.uint16),
                          "grey array": np.zeros((64, 64), np.uint8)}.items():
         array[20:40, 20:40] = 0.9 if array.dtype == float else 200
@@ -371,6 +372,47 @@ def test_videos_and_images_through_the_app(client: Client, corpus: Corpus) -> No
                                                                                       api_name="/image_to_video")), name in MAY_WORK)
                  for name, path in corpus.images.items()]
     assert_clean(problems)
+
+
+def test_file_inputs_that_are_not_uploads(app_url: str, client: Client, corpus: Corpus) -> None:
+    """A server path, a URL, a malformed file object or too few values: Gradio refuses them before
+    the handlers run; the client is told what to send instead, and nothing of the server is named."""
+    video = str(next(iter(corpus.videos.values())))
+    not_uploads = [
+        "/etc/passwd", {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}},
+        {"path": video, "meta": {"_type": "gradio.FileData"}}, {"path": "../../../../etc/hostname", "meta": {"_type": "gradio.FileData"}},
+        {"url": f"{app_url}gradio_api/info", "path": "info.mp4", "meta": {"_type": "gradio.FileData"}},
+        {"meta": {"_type": "gradio.FileData"}}, {"path": 5, "meta": {"_type": "gradio.FileData"}}, 42,
+    ]
+    problems = []
+    for value in not_uploads:
+        for api_name, data in (("classify", [value, "shapes-action", ""]), ("image_to_video", [value, "move right", "shapes-i2v", *[None] * 9])):
+            message = raw_message(app_url, api_name, data)
+            problems.append(judge(f"raw {api_name} {value!r}", r"file|upload", message))
+            if message and ("/etc" in message or "/tmp" in message):
+                problems.append(f"{api_name} {value!r}: names a server path: {message}")
+    problems.append(judge("gradio_client plain path", r"upload", app_message(
+        lambda: client.predict(video, model="shapes-action", api_name="/classify"))))
+    problems.append(judge("too few values", r"1 of the 11 values", raw_message(app_url, "text_to_video", ["a red circle"])))
+    assert_clean(problems)
+
+
+def test_a_pipe_a_folder_or_a_non_path_is_refused_without_waiting(engine: Engine, tmp_path: Path) -> None:
+    """A named pipe no one writes to would block any open() for good; a folder or a number is no video."""
+    pipe = tmp_path / "clip.mp4"
+    os.mkfifo(pipe)
+    outcome: dict[str, str | None] = {}
+    reader = threading.Thread(target=lambda: outcome.update(
+        video=api_message(lambda: engine.classify(pipe, model="shapes-action")),
+        image=api_message(lambda: engine.image_to_video(pipe, "move right", **I2V))), daemon=True)
+    reader.start()
+    reader.join(timeout=60)
+    assert not reader.is_alive(), "a named pipe blocked the request"
+    assert_clean([judge("video pipe", r"not a video file", outcome["video"]),
+                  judge("image pipe", r"not an image file", outcome["image"]),
+                  judge("video folder", r"not a video file", api_message(lambda: engine.classify(tmp_path, model="shapes-action"))),
+                  judge("video 5", r"video must be the path", api_message(lambda: engine.classify(5, model="shapes-action"))),
+                  judge("video bytes", r"video must be the path", api_message(lambda: engine.classify(b"\0\0", model="shapes-action")))])
 
 
 # ---- prompts ------------------------------------------------------------------------------------------
@@ -429,8 +471,8 @@ def test_prompts_through_the_app(client: Client, app_url: str, tmp_path: Path) -
 
 NAN, INF = float("nan"), float("inf")
 NUMBERS = ("frames", "steps", "height", "width", "fps", "guidance", "seed")
-BAD_VALUES = (NAN, INF, -INF, "abc", "12", True, [4], -5, 10**12, 2.5, 1e300)
-VALID = {("seed", -5), ("fps", 2.5), ("guidance", 2.5)}  # -1 or any negative seed: a random one
+BAD_VALUES = (NAN, INF, -INF, "abc", "12", True, [4], -5, 10**12, 2.5, 1e300, 1e-300)
+VALID = {("seed", -5), ("fps", 2.5), ("guidance", 2.5), ("guidance", 1e-300)}  # -1 or any negative seed: a random one
 
 
 def valid(name: str, value: Any) -> bool:
@@ -552,8 +594,10 @@ def test_model_ids(engine: Engine, capsys: pytest.CaptureFixture[str], client: C
         problems.append(judge(f"api {shown}", expected, api_message(lambda s=settings: engine.text_to_video("a red circle", **s))))
         problems.append(judge(f"cli {shown}", expected, cli_message(
             capsys, "t2v", "a red circle", "--model", model, "--frames", "4", "-o", str(tmp_path / "m.mp4"))))
-        problems.append(judge(f"app {shown}", expected, app_message(
-            lambda s=settings: client.predict("a red circle", **s, api_name="/text_to_video"))))
+        answer = app_message(lambda s=settings: client.predict("a red circle", **s, api_name="/text_to_video"))
+        problems.append(judge(f"app {shown}", expected, answer))
+        if answer and str(Path.home()) in answer and not model.startswith(str(Path.home())):
+            problems.append(f"app {shown}: names the server's home folder: {answer}")
     assert_clean(problems)
 
 

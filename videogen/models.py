@@ -95,7 +95,7 @@ def resolve(model: str | None, task: Task, *, cuda: bool = False, listed_only: b
         raise public_models_error(task)
     folder = _folder(model)
     if folder is not None:
-        return spec_for_unlisted(str(folder.resolve()), _folder_config(folder), task, local=True)
+        return spec_for_unlisted(str(folder.resolve()), _folder_config(folder, model), task, local=True)
     repo_id, _, revision = model.partition("@")
     if _REPO_ID.match(repo_id):
         revision = revision or "main"
@@ -129,19 +129,19 @@ def _folder(model: str) -> Path | None:
     return None
 
 
-def _folder_config(folder: Path) -> dict:
-    """A model folder's ``model_index.json`` or ``config.json``."""
+def _folder_config(folder: Path, given: str) -> dict:
+    """A model folder's ``model_index.json`` or ``config.json`` (``given``: the folder as the user wrote it)."""
     for name in hub.CONFIG_FILES:
         if (folder / name).is_file():
             return json.loads((folder / name).read_text())
-    raise UnsupportedModelError(f"{folder} has neither model_index.json nor config.json: not a model folder.")
+    raise UnsupportedModelError(f"{given} has neither model_index.json nor config.json: not a model folder.")
 
 
 def task_of(model: str) -> Task:
     """The first task an unlisted repo or folder can do (for ``download``, which has no task)."""
     folder = _folder(model)
     if folder is not None:
-        config = _folder_config(folder)
+        config = _folder_config(folder, model)
     else:
         repo_id, _, revision = model.partition("@")
         _name, config = hub.read_config(repo_id, revision or "main")

@@ -234,6 +234,8 @@ def check_image_file(path: str | Path, policy: Policy) -> None:
 
     from PIL import Image
 
+    if not _regular_file(path):  # a pipe would block Image.open: load_image says what it is
+        return
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused just below, with a message
@@ -258,6 +260,14 @@ def check_image(image: Any, policy: Policy) -> None:
         check_image_size(policy, int(image.shape[1]), int(image.shape[0]))
 
 
+def _regular_file(path: str | Path) -> bool:
+    """Whether ``path`` is a regular file (not a folder, a device or a named pipe)."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError, TypeError):  # a name too long for the file system, a NUL byte
+        return False
+
+
 def check_video_file(path: str | Path, policy: Policy) -> None:
     """Refuse a video over the caps before any frame is decoded: its frame size from the header,
     its length and its frames from its packets (demuxing reads the file but decodes nothing).
@@ -267,6 +277,10 @@ def check_video_file(path: str | Path, policy: Policy) -> None:
     """
     import av
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidInputError(f"video must be the path of a video file, got {type(path).__name__}")
+    if not _regular_file(path):  # a pipe would block the open below: the reader says what it is
+        return
     video_caps = (policy.max_video_seconds, policy.max_video_frames, policy.max_video_pixels)
     try:
         container = av.open(str(path))

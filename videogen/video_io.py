@@ -83,6 +83,13 @@ class SampledFrames:
     stats: DecodeStats = field(default_factory=DecodeStats)
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
 def _open(path: str | Path) -> Any:
     import av
 
@@ -91,6 +98,8 @@ def _open(path: str | Path) -> Any:
         size = path.stat().st_size if path.is_file() else None
     except (OSError, ValueError):  # a name too long for the file system, a NUL byte
         size = None
+    if size is None and _exists(path):
+        raise InvalidVideoError(f"{str(path)[:200]} is not a video file (a folder, a device or a pipe): give a video file.")
     if size is None:
         raise InvalidVideoError(f"video file not found: {str(path)[:200]}")
     if size == 0:

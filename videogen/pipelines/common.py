@@ -21,6 +21,7 @@ from videogen.hub import Progress, ProgressFn
 from videogen.registry import TASK_NAMES, ModelSpec
 
 MAX_SEED = 2**32 - 1
+MIN_FPS = 0.01  # one frame every 100 s
 
 
 MIN_SIDE = 16  # the smallest height or width any generator is asked for (or its size step, if larger)
@@ -251,8 +252,8 @@ def check_inputs(spec: ModelSpec, params: GenerationParams, *, need_prompt: bool
         raise InvalidInputError(f"steps must be between 1 and 500, got {_shown(params.steps)}")
     if not 0 <= params.guidance <= 50:
         raise InvalidInputError(f"guidance must be between 0 and 50, got {_shown(params.guidance)}")
-    if not 0 < params.fps <= 240:
-        raise InvalidInputError(f"fps must be above 0 and at most 240, got {_shown(params.fps)}")
+    if not MIN_FPS <= params.fps <= 240:  # below MIN_FPS the MP4's frame rate (a fraction over 1001) rounds to 0
+        raise InvalidInputError(f"fps must be between {MIN_FPS} and 240, got {_shown(params.fps)}")
     if not 0 <= params.seed <= MAX_SEED:
         raise InvalidInputError(f"seed must be between 0 and {MAX_SEED} (or -1 for a random one), got {_shown(params.seed)}")
 

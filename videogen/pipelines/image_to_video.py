@@ -50,6 +50,8 @@ def load_image(image: Any) -> Any:
         found = path.is_file()
     except (OSError, ValueError):  # a name too long for the file system, a NUL byte
         found = False
+    if not found and os.path.lexists(path):
+        raise InvalidInputError(f"{str(path)[:200]} is not an image file (a folder, a device or a pipe): give an image file.")
     if not found:
         raise InvalidInputError(f"image file not found: {str(path)[:200]}")
     try:

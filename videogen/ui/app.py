@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import httpx
 
 from videogen import hub
 from videogen.config import load_settings
@@ -56,7 +58,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 class App(Blocks):
     """The app's Blocks: it launches with the settings of its policy (:func:`launch_options`; an
-    argument given to ``launch`` wins) and stops its :class:`Sweeper` when closed."""
+    argument given to ``launch`` wins), stops its :class:`Sweeper` when closed, and answers a
+    request that Gradio itself refuses with a message (:func:`request_error`) instead of a bare
+    ``{"error": null}``."""
 
     launch_defaults: dict[str, Any] = {}  # replaced, never changed in place
     sweeper: Sweeper | None = None
@@ -70,6 +74,40 @@ class App(Blocks):
         if self.sweeper is not None:
             self.sweeper.stop()
         return super().close(*args, **kwargs)
+
+    async def process_api(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return await super().process_api(*args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception as exc:
+            logger.warning("Request refused before or outside the handlers", exc_info=True)
+            raise gr.Error(request_error(exc), print_exception=False) from exc
+
+
+def request_error(exc: Exception) -> str:
+    """What to tell the client when Gradio fails a request outside the handlers (which raise
+    ``gr.Error`` themselves): a file input given a server path or a URL, a malformed file object,
+    too few values. Says what to send instead and echoes nothing of the request."""
+    from gradio.exceptions import InvalidPathError
+    from pydantic import ValidationError
+
+    upload = ("send the file itself with the request: the page's upload box, or handle_file(path) in "
+              "gradio_client, which uploads it (raw HTTP: POST it to /gradio_api/upload and pass the path "
+              "that returns)")
+    if isinstance(exc, InvalidPathError):
+        return f"A file input takes only files uploaded to this app, not paths on the server: {upload}."
+    if isinstance(exc, ValidationError):
+        return f"A file input got something that is not a file: {upload}."
+    text = str(exc)
+    if "failed validation" in text or isinstance(exc, httpx.HTTPError):
+        return f"A file input got a URL this app does not fetch: {upload}."
+    wanted = re.search(r"didn't receive enough input values \(needed: (\d+), got: (\d+)\)", text)
+    if wanted:
+        return (f"The request sent {wanted[2]} of the {wanted[1]} values this endpoint takes, in the order that "
+                "/gradio_api/info (or view_api() in gradio_client) lists.")
+    return (f"The request could not be processed ({type(exc).__name__}). Check its values against "
+            "/gradio_api/info (or view_api() in gradio_client); the details are in the server's log.")
 
 
 def build_demo(handlers: Handlers, *, max_queue: int = 16) -> App:

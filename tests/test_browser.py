@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -60,13 +61,21 @@ def _start_app(home: Path, **env: str) -> tuple[subprocess.Popen, str]:
     pytest.fail(f"the app did not start: {(home / 'app.log').read_text()[-2000:]}")
 
 
+@contextmanager
+def _serving(home: Path, **env: str) -> Iterator[dict]:
+    """The running app as the tests use it: its URL, output folder and home; stopped afterwards."""
+    process, url = _start_app(home, **env)
+    try:
+        yield {"url": url, "outputs": home / "out", "home": home}
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    home = tmp_path_factory.mktemp("browser-app")
-    process, url = _start_app(home)
-    yield {"url": url, "outputs": home / "out", "home": home}
-    process.terminate()
-    process.wait(timeout=20)
+    with _serving(tmp_path_factory.mktemp("browser-app")) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -158,13 +167,10 @@ def test_progress_moves_and_cancel_stops_within_a_second(page, app: dict) -> Non
 def zerogpu_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """The app on a ZeroGPU Space (SPACE_ID, and tests/zerogpu/spaces.py as the `spaces` package),
     kept in local mode so that the long clip is allowed."""
-    home = tmp_path_factory.mktemp("zerogpu-app")
     double = str(Path(__file__).parent / "zerogpu")
-    process, url = _start_app(home, SPACE_ID="someone/videogen", VIDEOGEN_PUBLIC="0",
-                              PYTHONPATH=os.pathsep.join([double, os.environ.get("PYTHONPATH", "")]))
-    yield {"url": url, "outputs": home / "out", "home": home}
-    process.terminate()
-    process.wait(timeout=20)
+    with _serving(tmp_path_factory.mktemp("zerogpu-app"), SPACE_ID="someone/videogen", VIDEOGEN_PUBLIC="0",
+                  PYTHONPATH=os.pathsep.join([double, os.environ.get("PYTHONPATH", "")])) as served:
+        yield served
 
 
 def test_cancel_stops_a_job_in_the_zerogpu_worker(browser, zerogpu_app: dict) -> None:

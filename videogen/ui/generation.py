@@ -80,11 +80,26 @@ def on_generate(
     """Generate on ``trigger``, in the GPU queue; the last run's status is cleared first, so that no
     stale status stands next to a new run's message (even when its inputs fail to load).
 
-    preprocess=False (the tabs pass it): the handler gets the values as sent, so that text or NaN in
-    a number box, or an unreadable image, is refused with the setting's name
-    (:func:`videogen.pipelines.common.resolve_params`) instead of failing in a component's own
-    conversion with a message-less "Error".
+    preprocess=False (:func:`wire_buttons` passes it): the handler gets the values as sent, so that
+    text or NaN in a number box is refused with the setting's name
+    (:func:`videogen.pipelines.common.resolve_params`), and an unreadable upload (a text file renamed
+    .png) with what is wrong with the file, instead of failing in a component's own conversion
+    (gr.Image opens uploads with Pillow) with a message-less "Error".
     """
     trigger(lambda: "", outputs=status, api_visibility="private", queue=False).then(
         generate, inputs=inputs, outputs=outputs, concurrency_id=GPU_QUEUE, concurrency_limit=1, **api,
     )
+
+
+def wire_buttons(
+    run: gr.Button, prompt: gr.Textbox, stop: gr.Button, generate: Callable, cancel: Callable,
+    inputs: list, results: Results, api_name: str,
+) -> None:
+    """Generate on the button (the HTTP endpoint ``api_name``) and on Enter in the prompt; Cancel.
+
+    preprocess=False: the handler gets the values as sent (see :func:`on_generate`).
+    """
+    outputs = results.outputs()
+    on_generate(run.click, generate, inputs, outputs, results.status, api_name=api_name, preprocess=False)
+    on_generate(prompt.submit, generate, inputs, outputs, results.status, api_visibility="private", preprocess=False)
+    stop.click(cancel, outputs=results.status, api_visibility="private", queue=False)

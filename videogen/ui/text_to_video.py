@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 
 from videogen.registry import find
-from videogen.ui.generation import follow_model, model_dropdown, on_generate, results_column
+from videogen.ui.generation import follow_model, model_dropdown, results_column, wire_buttons
 from videogen.ui.history import Clip, wire
 from videogen.ui.i18n import Locale, t
 from videogen.ui.settings import generation_settings
@@ -44,10 +44,7 @@ def build_tab(
     follow_model("t2v", model, model_info, settings, model_changed, describe_model)
 
     inputs = [prompt, model, *settings.inputs(), results.history.clips]
-    outputs = results.outputs()
-    on_generate(run.click, generate, inputs, outputs, results.status, api_name="text_to_video", preprocess=False)
-    on_generate(prompt.submit, generate, inputs, outputs, results.status, api_visibility="private", preprocess=False)
-    stop.click(cancel, outputs=results.status, api_visibility="private", queue=False)
+    wire_buttons(run, prompt, stop, generate, cancel, inputs, results, api_name="text_to_video")
 
     def fill(clip: Clip, locale: Locale) -> tuple[Any, ...]:
         s = clip.settings

@@ -12,20 +12,15 @@ from dataclasses import replace
 
 def _caps_text() -> str:
     """``--help``'s closing text: public mode, and the caps of both modes (with this environment's overrides)."""
-    from videogen.policy import Policy
+    from videogen.serving.caps import Policy, cap_table
 
-    public, local = dict(Policy.public().summary()), dict(Policy.local().summary())
-    names = list(dict.fromkeys([*public, *local]))
-    width = max(len(name) for name in names)
-    rows = [f"  {name:<{width}}  {public.get(name, '-'):<44}  {local.get(name, '-')}" for name in names]
     return "\n".join([
         "public mode: on with --public or --share, or on a Hugging Face Space (SPACE_ID; VIDEOGEN_PUBLIC=0 turns",
         "it off, for a private Space). Then only the listed models run (no Hub ids, no folders), every request is",
         "held to the caps below whatever it asks, uploads are capped, and each session's files are deleted after",
         "a while. Each cap is set with VIDEOGEN_<NAME> (e.g. VIDEOGEN_MAX_FRAMES=81; see README, Public mode).",
         "",
-        f"  {'cap':<{width}}  {'public mode':<44}  local run",
-        *rows,
+        *cap_table(Policy.public(), Policy.local()),
     ])
 
 
@@ -63,10 +58,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def app_policy(args: argparse.Namespace):  # -> videogen.policy.Policy
+def app_policy(args: argparse.Namespace):  # -> videogen.serving.caps.Policy
     """The policy the flags and the environment ask for."""
     from videogen.config import load_settings
-    from videogen.policy import Policy, is_public
+    from videogen.serving.caps import Policy, is_public
 
     settings = load_settings()
     public = is_public(settings, flag=args.public, share=args.share)
@@ -89,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         from videogen.config import set_offline
 
         set_offline(True)
-    from videogen.policy import private_temp_dir
+    from videogen.serving.files import private_temp_dir
 
     private_temp_dir()  # the app's own upload and cache folder, set before Gradio is imported
     # Stopped by a supervisor (SIGTERM, as on a Space): exit as for Ctrl+C, so that the folder and

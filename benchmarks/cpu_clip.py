@@ -7,9 +7,9 @@ The pipeline is built from the model's published configs (``videogen/published/`
 random weights (nothing is downloaded: time and memory do not depend on the weight values), with the
 tests' tiny tokenizer (the prompt is padded to the model's full text length all the same). A memory
 plan is made for a machine with ``--ram`` GiB (default 16: the CPU target of issue 11) and the clip is
-generated through :class:`videogen.generators.DiffusersGenerator` with the plan's settings: the text
+generated through :class:`videogen.models.diffusers_generator.DiffusersGenerator` with the plan's settings: the text
 encoder freed after encoding when the plan says so, VAE tiling as planned. Prints the seconds of each
-stage next to the estimate the app shows before Generate (:mod:`videogen.estimate`), and the peak RAM
+stage next to the estimate the app shows before Generate (:mod:`videogen.sizing.estimate`), and the peak RAM
 of the process (``ru_maxrss``). Building the components is not timed (about 100 s here, mostly the
 text encoder); loading real weights from disk is not measured either.
 """
@@ -34,10 +34,11 @@ def run(model: str, frames: int, height: int, width: int, steps: int | None, ram
     import torch
 
     from tests.tiny_models import build_tiny_tokenizer
-    from videogen.components import build_pipeline
-    from videogen.generators import DiffusersGenerator
-    from videogen.memory import MemoryRequest, plan_memory
-    from videogen.pipelines.common import GenerationRequest, resolve_params
+    from videogen.sizing.components import build_pipeline
+    from videogen.models.diffusers_generator import DiffusersGenerator
+    from videogen.sizing.memory import MemoryRequest
+    from videogen.sizing.plan import plan_memory
+    from videogen.generate.common import GenerationRequest, resolve_params
     from videogen.registry import find
 
     spec = find(model, "t2v")

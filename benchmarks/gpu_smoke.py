@@ -4,7 +4,7 @@
 
 For each generator the pipeline is built from its published configs (``videogen/published/``) with
 random weights (no download: timing and memory do not depend on the weight values), placed with
-:func:`videogen.generators.apply_plan` exactly as the app places a downloaded model, and run for two
+:func:`videogen.models.diffusers_generator.apply_plan` exactly as the app places a downloaded model, and run for two
 denoising steps and the VAE decode at the model's default size. ``--gpu-memory`` plans for a smaller
 card than the one present and caps this process at that much memory
 (``torch.cuda.set_per_process_memory_fraction``), so one big GPU checks the plans of small ones.
@@ -29,10 +29,11 @@ GIB = 1024**3
 def smoke(spec, gpu_gib: float, steps: int) -> dict:
     import torch
 
-    from videogen.components import build_pipeline
+    from videogen.sizing.components import build_pipeline
     from videogen.device import ram_bytes
-    from videogen.generators import apply_plan
-    from videogen.memory import MemoryRequest, plan_memory
+    from videogen.models.diffusers_generator import apply_plan
+    from videogen.sizing.memory import MemoryRequest
+    from videogen.sizing.plan import plan_memory
 
     d = spec.defaults
     request = MemoryRequest("cuda", int(gpu_gib * GIB), ram_bytes(), d.frames, d.height, d.width)

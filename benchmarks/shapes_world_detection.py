@@ -42,7 +42,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from videogen.pipelines.image_to_video import fit_image, size_for_image  # noqa: E402
+from videogen.generate.common import size_for_image  # noqa: E402
+from videogen.generate.image_to_video import fit_image  # noqa: E402
 from videogen.registry import ModelSpec, find  # noqa: E402
 from videogen.shapes import SceneSpec, describe, random_spec, render_clip, sample_params, vocab  # noqa: E402
 from videogen.shapes.world import image_warnings, prompt_warnings, video_warnings  # noqa: E402

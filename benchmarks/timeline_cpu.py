@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from videogen.pipelines.timeline import plan_windows  # noqa: E402
+from videogen.recognize.timeline import plan_windows  # noqa: E402
 from videogen.video_io import DecodeStats, iter_frames_at, probe  # noqa: E402
 
 logger = logging.getLogger("timeline_cpu")
@@ -83,7 +83,7 @@ def xclip_per_window(batches: tuple[int, ...] = (1, 8), repeats: int = 2) -> lis
     import torch
     from transformers import XCLIPConfig, XCLIPModel
 
-    from videogen.classifiers import xclip_logits, xclip_video_features
+    from videogen.models.classifiers import xclip_logits, xclip_video_features
 
     config = XCLIPConfig(vision_config={"patch_size": 32, "num_frames": 8, "image_size": 224})
     torch.manual_seed(0)

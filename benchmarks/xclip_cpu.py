@@ -5,7 +5,7 @@ Builds ``XCLIPModel`` from the published configuration of ``microsoft/xclip-base
 nothing is downloaded. The 400 Kinetics label texts are encoded once (reported separately, as the
 app does on the first request); each clip then runs the vision side, the multi-frame integration
 transformer and the video-specific prompt generator over the cached text features
-(:class:`videogen.classifiers.XCLIPClassifier`). The code is :func:`videogen.bench.xclip_measure`,
+(:class:`videogen.models.classifiers.XCLIPClassifier`). The code is :func:`videogen.bench.models.xclip_measure`,
 which ``python -m videogen bench`` also runs (next to its matmul floor).
 
     python benchmarks/xclip_cpu.py                  # base/32, 8 frames of 224x224, threads = cores
@@ -27,7 +27,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from videogen.bench import xclip_measure  # noqa: E402
+from videogen.bench.models import xclip_measure  # noqa: E402
 
 logger = logging.getLogger("xclip_cpu")
 

@@ -13,7 +13,7 @@ import pytest
 
 from videogen import hub as hubmod
 from videogen.api import Engine, list_models
-from videogen.classifiers import kinetics400_labels
+from videogen.models.classifiers import kinetics400_labels
 from videogen.errors import (
     DownloadError,
     GatedModelError,
@@ -23,7 +23,7 @@ from videogen.errors import (
     ModelNotFoundError,
     UnsupportedModelError,
 )
-from videogen.pipelines.common import GenerationRequest
+from videogen.generate.common import GenerationRequest
 from videogen.video_io import read_frames, read_metadata
 
 TINY = dict(steps=2, height=32, width=32, seed=7, fps=8)

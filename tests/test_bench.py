@@ -7,13 +7,17 @@ positive numbers, and the decode counts are.
 from __future__ import annotations
 
 import json
+import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
 
+import av
 import pytest
 
-from videogen.bench import QUICK_FILES, SECTIONS, format_table
+from videogen.bench import SECTIONS, format_table
+from videogen.bench.media import QUICK_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +40,20 @@ def test_the_quick_suite_writes_every_section_but_the_generators(report: dict) -
     assert report["sections"] == [s for s in SECTIONS if s != "generators"]
     assert {row["section"] for row in report["rows"]} == set(report["sections"])
     machine = report["machine"]
-    assert machine["cores"] >= 1 and machine["ram_gib"] > 0 and machine["cpu"] is not None
+    assert machine["cores"] >= 1 and machine["ram_gib"] > 0
+
+
+def test_the_machine_is_the_one_that_ran_it(report: dict) -> None:
+    """The subprocess ran this interpreter on this computer: the machine object says so, and the
+    table's first line names it."""
+    machine = report["machine"]
+    cpuinfo = Path("/proc/cpuinfo")
+    models = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+              if line.startswith("model name")] if cpuinfo.is_file() else []
+    assert machine["cpu"] == (models[0] if models else platform.processor())
+    assert machine["cores"] == os.cpu_count()
+    assert machine["python"] == platform.python_version() and machine["av"] == av.__version__
+    assert format_table(report).splitlines()[0].startswith(f"{machine['cpu']}, {machine['cores']} cores, {machine['ram_gib']} GiB RAM")
 
 
 def test_every_figure_is_a_positive_ratio_to_a_baseline_of_the_same_run(report: dict) -> None:

@@ -18,7 +18,7 @@ from tests.conftest import CLOSED_ENDPOINT
 from tests.tiny_models import TINY_IMAGE_SIZE, XCLIP_NUM_FRAMES
 from videogen import hub
 from videogen.api import Engine
-from videogen.classifiers import (
+from videogen.models.classifiers import (
     KINETICS400_FILE,
     XCLIPClassifier,
     kinetics400_labels,
@@ -26,14 +26,14 @@ from videogen.classifiers import (
     xclip_logits,
     xclip_video_features,
 )
-from videogen.device import DevicePlan
+from videogen.device import DeviceChoice
 from videogen.errors import InvalidInputError
 from videogen.models import default_model
 from videogen.registry import find, models_for
 from videogen.video_io import write_video
 
 ROOT = Path(__file__).resolve().parents[1]
-CPU = DevicePlan("cpu", "float32")
+CPU = DeviceChoice("cpu", "float32")
 LABELS = ["dancing", "cooking", "running", "playing guitar"]
 
 
@@ -201,7 +201,7 @@ def test_ui_labels_box_is_blank_with_the_kinetics_placeholder() -> None:
     from videogen.ui.i18n import english
 
     with gr.Blocks() as demo:
-        build_tab(lambda *a: None, lambda m, t: m, [("X-CLIP", "xclip-base-32")], "xclip-base-32", [])
+        build_tab(lambda *a, **named: None, lambda m, t: m, [("X-CLIP", "xclip-base-32")], "xclip-base-32", [])
     props = [english(c["props"]) for c in demo.get_config_file()["components"]]  # labels are translation markers
     [box] = [p for p in props if str(p.get("label", "")).startswith("Labels")]
     assert box["value"] == "" and "400 Kinetics" in box["placeholder"] and box["visible"] is not False

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from videogen.components import (
+from videogen.sizing.components import (
     build_component,
     build_pipeline,
     component_sizes,

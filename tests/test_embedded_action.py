@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from videogen.device import DevicePlan
+from videogen.device import DeviceChoice
 from videogen.embedded.action import (
     EmbeddedActionClassifier,
     ShapesActionConfig,
@@ -22,7 +22,7 @@ from videogen.shapes import MOTIONS, SceneSpec, random_spec, render_clip, sample
 from videogen.video_io import read_frames, write_video
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "shapes-action"
-CPU = DevicePlan("cpu", "float32")
+CPU = DeviceChoice("cpu", "float32")
 
 
 def tiny_config() -> ShapesActionConfig:

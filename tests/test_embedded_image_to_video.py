@@ -13,7 +13,7 @@ from PIL import Image
 
 from tests.test_cli import run_cli
 from videogen.api import Engine
-from videogen.device import DevicePlan
+from videogen.device import DeviceChoice
 from videogen.embedded.image_to_video import (
     ShapesImageToVideo,
     load_generator,
@@ -21,10 +21,8 @@ from videogen.embedded.image_to_video import (
     understood_line,
     warp_layers,
 )
-from videogen.embedded.train_image_to_video import TrainConfig, train
 from videogen.errors import GenerationCancelled, InvalidInputError
-from videogen.evaluate import psnr
-from videogen.pipelines.common import GenerationParams
+from videogen.generate.common import GenerationParams
 from videogen.shapes import (
     MOTIONS,
     SceneSpec,
@@ -34,10 +32,12 @@ from videogen.shapes import (
     render_clip,
     sample_params,
 )
+from videogen.training.evaluate import psnr
+from videogen.training.train_image_to_video import TrainConfig, train
 from videogen.video_io import read_frames, read_metadata
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "shapes-i2v"
-CPU = DevicePlan("cpu", "float32")
+CPU = DeviceChoice("cpu", "float32")
 shipped = pytest.mark.skipif(not (WEIGHTS / "model.safetensors").is_file(), reason="weights/shapes-i2v not trained yet")
 
 

@@ -12,16 +12,16 @@ import pytest
 import torch
 
 from videogen.api import Engine
-from videogen.device import DevicePlan
+from videogen.device import DeviceChoice
 from videogen.embedded.text_to_video import ShapesTextToVideo, ShapesVideoDecoder, load_generator
-from videogen.embedded.train_text_to_video import TrainConfig, canonical_coverage, model_card, train
 from videogen.errors import UnsupportedModelError
 from videogen.models import default_model
 from videogen.shapes import MOTIONS, SceneSpec, analyse_clip, judge_color, judge_motion
+from videogen.training.train_text_to_video import TrainConfig, canonical_coverage, model_card, train
 from videogen.video_io import read_frames
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "shapes-t2v"
-CPU = DevicePlan("cpu", "float32")
+CPU = DeviceChoice("cpu", "float32")
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def test_decoder_save_load_round_trip(tmp_path: Path) -> None:
 def test_training_is_reproducible_and_writes_a_loadable_folder(tmp_path: Path) -> None:
     def run(out: Path) -> dict:
         cfg = TrainConfig(out=out, steps=3, batch_size=4, warmup_steps=1, eval_scenes=9, eval_prompts=2, train_frames=3)
-        return train(cfg, "python -m videogen.embedded.train_text_to_video (test)")
+        return train(cfg, "python -m videogen.training.train_text_to_video (test)")
 
     first, second = run(tmp_path / "a"), run(tmp_path / "b")
     assert first["steps"] == 3 and first["final_loss"] == second["final_loss"]

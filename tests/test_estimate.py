@@ -8,9 +8,9 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from videogen.components import build_component, published
-from videogen.estimate import cpu_share, duration, estimate, matmul_rate, text_encoder_flops, transformer_flops
 from videogen.registry import find
+from videogen.sizing.components import build_component, published
+from videogen.sizing.estimate import cpu_share, duration, estimate, matmul_rate, text_encoder_flops, transformer_flops
 
 RATE = 1e12  # a fixed machine speed, so that the tests do not depend on this one's
 

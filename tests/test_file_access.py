@@ -1,6 +1,6 @@
 """What the server hands out (issue 10, items 1 and 5): only files it made for the session that asks,
 through every route and encoding; uploads capped; files deleted after a while; a full queue says so;
-messages and metadata that name no server path (videogen/ui/app.py, videogen/policy.py)."""
+messages and metadata that name no server path (videogen/ui/app.py, videogen/serving/)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ from PIL import Image
 from videogen import hub
 from videogen.config import load_settings
 from videogen.errors import GenerationCancelled, InvalidInputError
-from videogen.policy import PUBLIC, scrub_paths, sweep
+from videogen.serving.caps import PUBLIC
+from videogen.serving.files import scrub_paths
+from videogen.serving.sweep import sweep
 from videogen.registry import WEIGHTS_DIR
 from videogen.ui.app import build_demo
 from videogen.ui.handlers import Handlers
@@ -113,7 +115,7 @@ def test_the_server_serves_no_file_it_did_not_make(tmp_path: Path, monkeypatch: 
 
         secrets = {  # path -> what must never come back
             str(ROOT / "app.py"): (ROOT / "app.py").read_bytes()[:40],
-            str(ROOT / "videogen" / "policy.py"): (ROOT / "videogen" / "policy.py").read_bytes()[:40],
+            str(ROOT / "videogen" / "serving" / "caps.py"): (ROOT / "videogen" / "serving" / "caps.py").read_bytes()[:40],
             str(WEIGHTS_DIR / "shapes-t2v" / "model_index.json"): b"ShapesTextToVideoPipeline",
             str(cached): marker.encode(), str(planted): marker.encode(), str(elsewhere): marker.encode(),
             "/etc/passwd": b"root:", str(temp / "link-to-passwd.txt"): b"root:",
@@ -260,7 +262,7 @@ def test_sweep_deletes_only_expired_files(tmp_path: Path) -> None:
 def test_launch_serves_the_output_folder_only_when_gradio_needs_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """Gradio copies returned files from the temp folder and the working folder without being told;
     an output folder elsewhere must be allowed. The source, weights/ and the Hub cache are blocked."""
-    from videogen.ui.app import launch_options
+    from videogen.serving.gradio_app import launch_options
 
     options = launch_options(PUBLIC)
     assert options["allowed_paths"] == [] and options["max_file_size"] == 100 * 1024 * 1024

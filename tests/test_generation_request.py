@@ -9,7 +9,7 @@ import gradio as gr
 import pytest
 
 from videogen.errors import InvalidInputError
-from videogen.pipelines.common import (
+from videogen.generate.common import (
     SETTINGS,
     GenerationRequest,
     VideoResult,

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import torch
 
-from videogen import generators
+from videogen.models import diffusers_generator as generators
 from videogen.api import Engine
 from videogen.device import pick_device
 from videogen.errors import OutOfMemoryError
-from videogen.generators import family_kwargs, wan_flow_shift
+from videogen.models.diffusers_generator import family_kwargs, wan_flow_shift
 from videogen.models import ModelCache, resolve
-from videogen.pipelines.common import GenerationRequest, resolve_params
+from videogen.generate.common import GenerationRequest, resolve_params
 from videogen.video_io import read_metadata
 
 TINY = dict(height=32, width=32, steps=2, seed=7, fps=8)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from videogen.errors import UnsupportedModelError
-from videogen.hub import select_files, variant_of
+from videogen.hub.files import select_files, variant_of
 
 LTX_INDEX = {
     "_class_name": "LTXPipeline",

@@ -7,9 +7,11 @@ import json
 import pytest
 
 from tests.test_cli import run_cli
-from videogen.components import component_sizes
-from videogen.memory import GIB, MemoryRequest, activation_bytes, latent_tokens, plan_memory
 from videogen.registry import find
+from videogen.sizing.components import component_sizes
+from videogen.sizing.memory import GIB, MemoryRequest, activation_bytes
+from videogen.sizing.plan import plan_memory
+from videogen.sizing.tokens import latent_tokens
 
 GPUS = (8, 12, 16, 24, 80)
 
@@ -134,8 +136,8 @@ def test_a_cpu_short_of_ram_frees_the_text_encoder() -> None:
 @pytest.fixture
 def steady_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
     """A machine of fixed speed, whatever else runs on this one."""
-    monkeypatch.setattr("videogen.estimate.matmul_rate", lambda: 1e12)
-    monkeypatch.setattr("videogen.estimate.cpu_share", lambda: 1.0)
+    monkeypatch.setattr("videogen.sizing.estimate.matmul_rate", lambda: 1e12)
+    monkeypatch.setattr("videogen.sizing.estimate.cpu_share", lambda: 1.0)
 
 
 def test_a_cpu_plan_says_how_long_the_clip_will_take(steady_cpu) -> None:

@@ -1,6 +1,6 @@
 """Public mode and the local budget (issue 10, item 1): which models a stranger may run, the caps every
 request is held to (checked on the HTTP API too), images and videos sized from their headers before
-anything is decoded, and the settings that turn it all on (videogen/policy.py)."""
+anything is decoded, and the settings that turn it all on (videogen/serving/)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from PIL import Image
 from videogen.api import Engine
 from videogen.config import load_settings
 from videogen.errors import InvalidInputError, ModelNotFoundError, UnsupportedModelError, VideogenError
-from videogen.pipelines.common import resolve_params
-from videogen.policy import LOCAL, PUBLIC, Policy, check_image_file, check_request, check_video_file, is_public
+from videogen.generate.common import resolve_params
+from videogen.serving.caps import CAPS, LOCAL, PUBLIC, Policy, is_public
+from videogen.serving.checks import check_request
+from videogen.serving.files import check_image_file, check_video_file
 from videogen.registry import MODELS, WEIGHTS_DIR, find
 from tests.conftest import running_app
 from videogen.ui.handlers import Handlers
@@ -97,7 +99,7 @@ def test_a_local_run_keeps_folders_with_clean_errors(model: str, error: type, sa
 
 def test_every_listed_model_runs_at_its_defaults_in_public_mode() -> None:
     """Public mode's caps are the largest defaults of the listed models: a new model with larger ones
-    needs larger caps (videogen/policy.py), or its defaults would be refused."""
+    needs larger caps (videogen/serving/caps.py), or its defaults would be refused."""
     for spec in MODELS:
         if spec.task != "classify":
             check_request(PUBLIC, spec, resolve_params(spec, "a red circle", seed=1))
@@ -153,6 +155,21 @@ def test_caps_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
         load_settings()
 
 
+def test_each_cap_is_declared_once_and_readme_lists_them_all() -> None:
+    """The table (Policy's cap fields) gives PUBLIC, LOCAL, the variables and --help's rows; README's
+    hand-written table (Public mode) names every cap's variable, and no other."""
+    import re
+
+    assert [c.name for c in CAPS] == [f for f in vars(PUBLIC) if f.startswith(("max_", "delete_", "unread_"))]
+    for c in CAPS:
+        assert (getattr(PUBLIC, c.name), getattr(LOCAL, c.name)) == (c.public, c.local), c.name
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| cap (`VIDEOGEN_…`) |"):]
+    table = table[:table.index("\n\n")]
+    named = set(re.findall(r"`([A-Z][A-Z_]+)`", table))
+    assert named == {c.name.upper() for c in CAPS}, named ^ {c.name.upper() for c in CAPS}
+
+
 def test_public_mode_is_on_with_the_flag_share_or_a_space(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not is_public(load_settings())
     assert is_public(load_settings(), flag=True) and is_public(load_settings(), share=True)
@@ -171,6 +188,8 @@ def test_help_lists_public_mode_and_its_caps() -> None:
     for text in ("--public", "--allow-custom-models", "--max-file-size", "--delete-after", "public mode",
                  "161", "110,000,000", "2,000 characters", "50 megapixels", "100 MB", "VIDEOGEN_<NAME>"):
         assert text in done.stdout, text
+    for row in CAPS:  # one line a cap, named as its variable is
+        assert f"\n  {row.name.upper()} " in done.stdout, row.name
 
 
 # ---- images and videos, sized before they are decoded ----------------------------------------------

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from videogen import generators
+from videogen.models import diffusers_generator as generators
 from videogen.api import Engine
 from videogen.hub import Progress
-from videogen.previews import LatentPreview, fit_projection, video_latents
+from videogen.models.previews import LatentPreview, fit_projection, video_latents
 
 
 def test_fit_projection_recovers_a_linear_map() -> None:
@@ -25,7 +25,7 @@ def test_fit_projection_recovers_a_linear_map() -> None:
 def test_preview_strip_from_a_real_pipeline(tiny_model_dirs: dict[str, Path], family: str, frames: int) -> None:
     engine = Engine(device="cpu")
     spec = engine.resolve(str(tiny_model_dirs[family]), "t2v")
-    from videogen.pipelines.common import resolve_params
+    from videogen.generate.common import resolve_params
 
     params = resolve_params(spec, "a ball", frames=frames, height=64, width=64, steps=2, seed=1)
     generator = engine.models.generator(spec, None, params)

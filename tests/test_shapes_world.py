@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from videogen.pipelines.action_recognition import ClassificationResult
-from videogen.pipelines.common import VideoResult
-from videogen.pipelines.image_to_video import fit_image
+from videogen.recognize.classify import ClassificationResult
+from videogen.generate.common import VideoResult
+from videogen.generate.image_to_video import fit_image
 from videogen.registry import find
 from videogen.shapes import SceneSpec, describe, random_spec, render_clip, sample_params
 from videogen.shapes.world import image_warnings, prompt_warnings, real_model, video_warnings

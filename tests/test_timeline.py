@@ -13,11 +13,11 @@ import pytest
 
 from tests.tiny_models import TINY_IMAGE_SIZE, VIDEOMAE_NUM_FRAMES, XCLIP_NUM_FRAMES
 from videogen.api import Engine
-from videogen.classifiers import load_classifier
-from videogen.device import DevicePlan
+from videogen.models.classifiers import load_classifier
+from videogen.device import DeviceChoice
 from videogen.errors import GenerationCancelled, InvalidInputError
 from videogen.hub import Progress
-from videogen.pipelines.timeline import MAX_WINDOWS, plan_windows
+from videogen.recognize.timeline import MAX_WINDOWS, plan_windows
 from videogen.registry import find
 from videogen.shapes import SceneSpec, render_clip, sample_params
 from videogen.ui.action_recognition import plot_frame, select_segment, show_segment
@@ -27,7 +27,7 @@ from videogen.video_io import DecodeStats, iter_frames_at, read_frames, write_vi
 FPS = 8
 CLIP = 16  # frames: one shapes-action window (2 s at 8 fps)
 MINUTES = ("moving right", "rotating clockwise", "growing")  # what each minute of the long video shows
-CPU = DevicePlan("cpu", "float32")
+CPU = DeviceChoice("cpu", "float32")
 
 
 def _long_frames() -> np.ndarray:

@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from videogen.device import DevicePlan
+from videogen.device import DeviceChoice
 from videogen.embedded.action import ShapesActionConfig, ShapesActionModel, load_classifier
-from videogen.embedded.train_action import MARK_KINDS, TrainConfig, make_batch, mark_circle, train
 from videogen.shapes import MOTIONS, RenderParams, render_clip
+from videogen.training.action_augment import MARK_KINDS, mark_circle
+from videogen.training.action_data import TrainConfig, make_batch
+from videogen.training.train_action import train
 
 
 def circle(motion: str = "rotating clockwise", background: tuple[int, int, int] = (0, 0, 0)) -> RenderParams:
@@ -82,5 +84,5 @@ def test_a_tiny_training_run(tmp_path: Path) -> None:
     assert set(metrics["validation"]["per_class"]) == set(MOTIONS)
     card = (cfg.out / "README.md").read_text()
     assert "circles with other marks" in card and "mean over time" in card
-    classifier = load_classifier(SimpleNamespace(id="tiny"), cfg.out, DevicePlan("cpu", "float32"))
+    classifier = load_classifier(SimpleNamespace(id="tiny"), cfg.out, DeviceChoice("cpu", "float32"))
     assert sorted(name for name, _ in classifier.classify(np.zeros((8, 32, 32, 3), np.uint8), None)) == sorted(MOTIONS)

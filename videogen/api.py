@@ -5,7 +5,7 @@
 >>> result.path, result.timings
 >>> videogen.classify("clip.mp4").predictions[0]
 
-Generation settings are the fields of :class:`~videogen.pipelines.common.GenerationRequest` (the
+Generation settings are the fields of :class:`~videogen.generate.common.GenerationRequest` (the
 CLI's option names), given as keywords or as one request object; unset ones take the model's
 defaults:
 
@@ -28,17 +28,19 @@ from typing import Any
 
 from videogen import hub
 from videogen.config import load_settings
-from videogen.device import DevicePlan, pick_device
+from videogen.device import DeviceChoice, pick_device
 from videogen.hub import ProgressFn
 from videogen.models import ModelCache, resolve, task_of
-from videogen.pipelines.action_recognition import ClassificationResult, run_classification
-from videogen.pipelines.common import GenerationRequest, VideoResult, resolve_params
-from videogen.pipelines.image_to_video import load_image, run_image_to_video
-from videogen.pipelines.text_to_video import run_text_to_video
-from videogen.pipelines.timeline import TimelineResult, longer_than_a_window, run_timeline
+from videogen.recognize.classify import ClassificationResult, run_classification
+from videogen.generate.common import GenerationRequest, VideoResult, resolve_params
+from videogen.generate.image_to_video import load_image, run_image_to_video
+from videogen.generate.text_to_video import run_text_to_video
+from videogen.recognize.timeline import TimelineResult, longer_than_a_window, run_timeline
 from videogen.errors import InvalidInputError, ModelNotFoundError, VideogenError
-from videogen.memory import MemoryPlan
-from videogen.policy import Policy, check_image, check_request, check_text, check_texts, check_video_file, limit_decoders
+from videogen.sizing.memory import MemoryPlan
+from videogen.serving.caps import Policy
+from videogen.serving.checks import check_request, check_text_length, check_texts, limit_decoders
+from videogen.serving.files import check_image, check_video_file
 from videogen.registry import MODELS, ModelSpec, Task
 
 
@@ -76,14 +78,14 @@ def _as_model_error(model: Any) -> Iterator[None]:
 
 
 class Engine:
-    """A device, the models loaded on it, and the :class:`~videogen.policy.Policy` that every request
+    """A device, the models loaded on it, and the :class:`~videogen.serving.caps.Policy` that every request
     is checked against (default: :meth:`Policy.local`, a budget that keeps the machine up; the app
     passes :meth:`Policy.public` in public mode)."""
 
     def __init__(self, device: str | None = None, policy: Policy | None = None) -> None:
         settings = load_settings()
-        self.plan: DevicePlan = pick_device(device or settings.device)
-        self.models = ModelCache(self.plan)
+        self.device_choice: DeviceChoice = pick_device(device or settings.device)
+        self.models = ModelCache(self.device_choice)
         self.policy = policy or Policy.local()
         limit_decoders(self.policy)
 
@@ -91,7 +93,7 @@ class Engine:
 
     def resolve(self, model: str | None, task: Task) -> ModelSpec:
         with _as_model_error(model):
-            return resolve(model, task, cuda=self.plan.is_cuda, listed_only=not self.policy.allow_custom_models)
+            return resolve(model, task, cuda=self.device_choice.is_cuda, listed_only=not self.policy.allow_custom_models)
 
     def download(self, model: str, task: Task | None = None, progress: ProgressFn | None = None) -> Path:
         """Fetch a model's files ahead of time; returns the local folder."""
@@ -179,7 +181,7 @@ class Engine:
         With ``timeline``, a video longer than one window (``window_s``, default the model's clip
         length) also gets ``result.timeline``: the actions window by window (see :meth:`timeline`).
         """
-        check_text(self.policy, "labels", labels)
+        check_text_length(self.policy, "labels", labels)
         spec = self.resolve(model, "classify")
         check_video_file(video, self.policy)
         result = run_classification(self.models, spec, video, top_k=top_k, labels=labels, progress=progress)
@@ -204,7 +206,7 @@ class Engine:
     ) -> TimelineResult:
         """The actions of a video window by window (``window_s`` long, every ``stride_s``), a summary and
         the spans of windows that share their top action; the file is read once, in order."""
-        check_text(self.policy, "labels", labels)
+        check_text_length(self.policy, "labels", labels)
         spec = self.resolve(model, "classify")
         check_video_file(video, self.policy)
         return run_timeline(
@@ -234,11 +236,12 @@ def plan(
     file headers or their folder.
     """
     from videogen.device import GIB, ram_bytes
-    from videogen.memory import MemoryRequest, plan_memory
+    from videogen.sizing.memory import MemoryRequest
+    from videogen.sizing.plan import plan_memory
     from videogen.models import ModelCache
-    from videogen.pipelines.common import positive
+    from videogen.params import positive
 
-    frames, height, width = (positive(name, value, whole=True) for name, value in (("frames", frames), ("height", height), ("width", width)))
+    frames, height, width = (positive(name, value, is_whole=True) for name, value in (("frames", frames), ("height", height), ("width", width)))
     gpu_memory_gib, ram_gib = positive("gpu_memory_gib", gpu_memory_gib), positive("ram_gib", ram_gib)
     listed = [m for m in MODELS if m.id == model and m.task in ((task,) if task else ("t2v", "i2v"))]
     spec = listed[0] if listed else resolve(model, task or "t2v")

@@ -17,8 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from videogen import params
 from videogen.errors import InvalidInputError, VideogenError
 from videogen.hub import Progress
+from videogen.params import Param, TaskParams
 
 logger = logging.getLogger("videogen")
 
@@ -43,16 +45,23 @@ def _count(text: str) -> int:
     return value
 
 
-def _generation_options(parser: argparse.ArgumentParser, out_help: str) -> None:
-    parser.add_argument("--model", help="registry id, Hub repo id (org/name[@revision]) or local folder")
-    parser.add_argument("--frames", type=int, help="number of frames (model default if unset)")
-    parser.add_argument("--height", type=int, help="pixels (model default if unset; i2v: unset follows the image)")
-    parser.add_argument("--width", type=int, help="pixels (as --height)")
-    parser.add_argument("--steps", type=int, help="denoising steps")
-    parser.add_argument("--guidance", type=float, help="classifier-free guidance scale")
-    parser.add_argument("--negative-prompt", default=None)
-    parser.add_argument("--seed", type=int, help="random seed (random if unset)")
-    parser.add_argument("--fps", type=float)
+def _add_options(parser: argparse.ArgumentParser, settings: Sequence[Param]) -> None:
+    """One option per setting of the settings table (videogen.params), named --name-with-dashes.
+    Each left out is None: the model's default (a flag: off; a setting with its own default: that)."""
+    for param in settings:
+        if param.kind == "flag":
+            parser.add_argument(param.cli_flag, dest=param.name, action="store_true", help=param.help)
+            continue
+        kind = {"int": int, "float": float, "text": str}[param.kind]
+        default = None if param.model_default else param.default
+        if param.name == "seed":
+            default = None  # unset: a random seed (the page's -1 means the same)
+        parser.add_argument(param.cli_flag, dest=param.name, type=kind, default=default, metavar=param.metavar,
+                            help=param.help)
+
+
+def _generation_options(parser: argparse.ArgumentParser, task: TaskParams, out_help: str) -> None:
+    _add_options(parser, task.on("cli"))
     parser.add_argument("-o", "--output", required=True, help=out_help)
     parser.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
 
@@ -68,22 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     t2v = sub.add_parser("t2v", parents=[common], help="text to video")
     t2v.add_argument("prompts", nargs="+", metavar="PROMPT")
-    _generation_options(t2v, "an .mp4 file for one prompt, a folder for several")
+    _generation_options(t2v, params.TEXT_TO_VIDEO, "an .mp4 file for one prompt, a folder for several")
 
     i2v = sub.add_parser("i2v", parents=[common], help="image to video")
     i2v.add_argument("image", metavar="IMAGE")
     i2v.add_argument("prompt", metavar="PROMPT")
-    _generation_options(i2v, "the .mp4 file to write")
+    _generation_options(i2v, params.IMAGE_TO_VIDEO, "the .mp4 file to write")
 
     classify = sub.add_parser("classify", parents=[common], help="recognise the action in videos")
     classify.add_argument("videos", nargs="+", metavar="VIDEO")
-    classify.add_argument("--model", help="registry id, Hub repo id or local folder")
-    classify.add_argument("--top-k", type=int, default=5)
-    classify.add_argument("--labels", help='X-CLIP only: your own comma-separated labels, "a,b,c" (default: the 400 Kinetics actions)')
-    classify.add_argument("--timeline", action="store_true",
-                          help='also the actions window by window, for videos longer than one window ("timeline" in --json; null for shorter ones)')
-    classify.add_argument("--window", type=float, metavar="S", help="timeline window, seconds (default: the model's clip length)")
-    classify.add_argument("--stride", type=float, metavar="S", help="timeline: seconds between window starts (default: the window)")
+    _add_options(classify, params.CLASSIFY.on("cli"))
     classify.add_argument("--json", action="store_true")
 
     download = sub.add_parser("download", parents=[common], help="fetch a model ahead of time")
@@ -94,9 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--task", choices=["t2v", "i2v"], help="for models that do both (default: t2v)")
     plan.add_argument("--gpu-memory", type=float, metavar="GIB", help="the GPU's memory in GiB (default: this machine's GPU)")
     plan.add_argument("--ram", type=float, metavar="GIB", help="the machine's RAM in GiB (default: this machine's)")
-    plan.add_argument("--frames", type=int, help="frames (default: the model's)")
-    plan.add_argument("--height", type=int)
-    plan.add_argument("--width", type=int)
+    _add_options(plan, (params.FRAMES, params.HEIGHT, params.WIDTH))
     plan.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
 
     evaluate = sub.add_parser("eval", parents=[common], help="measure the embedded shapes-world models (offline)")
@@ -163,11 +164,15 @@ def _outputs(prompts: list[str], output: str) -> list[Path]:
     return [out / f"{i:03d}-{_slug(p)}.mp4" for i, p in enumerate(prompts, 1)]
 
 
-def _generation_request(args: argparse.Namespace, prompt: str) -> Any:
-    """The options of t2v/i2v (named as GenerationRequest's fields) as one request."""
-    from videogen.pipelines.common import SETTINGS, GenerationRequest
+def _generation_request(args: argparse.Namespace, prompt: str, task: TaskParams) -> Any:
+    """The options of t2v/i2v (the settings table's, GenerationRequest's fields) as one request."""
+    from videogen.generate.common import GenerationRequest
 
-    return GenerationRequest(prompt=prompt, **{name: getattr(args, name) for name in SETTINGS})
+    return GenerationRequest(prompt=prompt, **_settings(args, task))
+
+
+def _settings(args: argparse.Namespace, task: TaskParams) -> dict[str, Any]:
+    return {p.name: getattr(args, p.name) for p in task.on("cli")}
 
 
 def _print_video(result: Any) -> None:
@@ -237,7 +242,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
 
         if args.command == "eval":
-            from videogen.evaluate import EvalConfig, format_table, run_eval
+            from videogen.training.evaluate import EvalConfig, format_table, run_eval
 
             cfg = EvalConfig(args.clips_per_class, args.prompts, args.images, args.seed, getattr(args, "device", None) or "cpu")
             report = run_eval(cfg)
@@ -259,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "t2v":
             results = []
             for prompt, path in zip(args.prompts, _outputs(args.prompts, args.output)):
-                result = engine.text_to_video(_generation_request(args, prompt), output=path, progress=progress)
+                result = engine.text_to_video(_generation_request(args, prompt, params.TEXT_TO_VIDEO), output=path, progress=progress)
                 progress.close()
                 _print_warnings(result)
                 results.append(result)
@@ -268,7 +273,7 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
         elif args.command == "i2v":
-            result = engine.image_to_video(args.image, _generation_request(args, args.prompt), output=args.output, progress=progress)
+            result = engine.image_to_video(args.image, _generation_request(args, args.prompt, params.IMAGE_TO_VIDEO), output=args.output, progress=progress)
             progress.close()
             _print_warnings(result)
             if args.json:
@@ -278,8 +283,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "classify":
             outputs = []
             for video in args.videos:
-                result = engine.classify(video, model=args.model, top_k=args.top_k, labels=args.labels, timeline=args.timeline,
-                                         window_s=args.window, stride_s=args.stride, progress=progress)
+                result = engine.classify(video, **_settings(args, params.CLASSIFY), progress=progress)
                 progress.close()
                 _print_warnings(result)
                 outputs.append(result)

@@ -12,9 +12,9 @@ variable                   meaning
 ``VIDEOGEN_HUB_TIMEOUT``   seconds to wait for the Hub before giving up (default 10)
 ``VIDEOGEN_MAX_QUEUE``     requests allowed to wait in the app's GPU queue (default 16)
 ``VIDEOGEN_PUBLIC``        ``1``: public mode (as ``--public``); ``0``: off even on a Space (a private
-                           Space); unset: on on a Space, else off (:mod:`videogen.policy`)
+                           Space); unset: on on a Space, else off (:mod:`videogen.serving.caps`)
 ``VIDEOGEN_ALLOW_CUSTOM_MODELS``  ``1``: public mode also takes Hub ids and folders (as the flag)
-``VIDEOGEN_MAX_FRAMES``    frames of one clip (the caps: see :mod:`videogen.policy` for the defaults)
+``VIDEOGEN_MAX_FRAMES``    frames of one clip (the caps: see :mod:`videogen.serving.caps` for the defaults)
 ``VIDEOGEN_MAX_SIDE``      pixels of a clip's height or width
 ``VIDEOGEN_MAX_PIXELS``    height × width of a clip's frame
 ``VIDEOGEN_MAX_STEPS``     denoising steps
@@ -47,7 +47,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from videogen.errors import InvalidInputError
+from videogen.serving.caps import custom_models_asked, read_cap_variables
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 _TRUE = {"1", "true", "yes", "on"}
@@ -88,39 +88,9 @@ def load_settings() -> Settings:
         port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         on_spaces=on_spaces,
         public=env_flag("VIDEOGEN_PUBLIC") if os.environ.get("VIDEOGEN_PUBLIC", "").strip() else None,
-        allow_custom_models=env_flag("VIDEOGEN_ALLOW_CUSTOM_MODELS"),
-        policy_overrides=_policy_overrides(),
+        allow_custom_models=custom_models_asked(),
+        policy_overrides=read_cap_variables(),  # the caps' table: videogen/serving/caps.py
     )
-
-
-# The caps that VIDEOGEN_<NAME> sets, by their Policy field name (videogen/policy.py).
-POLICY_VARIABLES = (
-    "max_frames", "max_side", "max_pixels", "max_steps", "max_frame_pixels", "max_prompt_chars",
-    "max_image_pixels", "max_video_seconds", "max_video_frames", "max_video_pixels", "max_upload_mb",
-    "delete_after_s", "unread_timeout_s",
-)
-_NO_CAP = {"none", "off", "no"}
-
-
-def _policy_overrides() -> tuple[tuple[str, float | None], ...]:
-    """(field, value) for each VIDEOGEN_<FIELD> that is set; ``none`` means no cap."""
-    found = []
-    for name in POLICY_VARIABLES:
-        variable = f"VIDEOGEN_{name.upper()}"
-        raw = os.environ.get(variable, "")
-        if not raw.strip():  # unset or empty: the default cap (never "no cap" by accident)
-            continue
-        if raw.strip().lower() in _NO_CAP:
-            found.append((name, None))
-            continue
-        try:
-            value = float(raw.replace("_", ""))
-        except ValueError:
-            raise InvalidInputError(f"{variable} must be a number (or none), got {raw!r}") from None
-        if value <= 0:
-            raise InvalidInputError(f"{variable} must be above 0 (or none for no cap), got {raw!r}")
-        found.append((name, value))
-    return tuple(found)
 
 
 def set_offline(offline: bool = True) -> None:

@@ -2,8 +2,8 @@
 
 * CUDA when present: bfloat16 where the GPU supports it, else float16. Otherwise the CPU in float32.
 * ``--device`` / ``VIDEOGEN_DEVICE`` override the choice (``cpu``, ``cuda``, ``cuda:1``).
-* How a generator is placed on the GPU is the memory plan's job (:mod:`videogen.memory`); this module
-  only reports the GPU's and the machine's memory.
+* How a generator is placed on the GPU is the memory plan's job (:mod:`videogen.sizing.memory`); this
+  module only reports the GPU's and the machine's memory.
 
 torch is imported inside the functions, so importing this module stays cheap.
 """
@@ -22,7 +22,9 @@ GIB = 1024**3
 
 
 @dataclass(frozen=True)
-class DevicePlan:
+class DeviceChoice:
+    """The device a process runs its models on, and the precision they run in there."""
+
     device: str  # "cpu" or "cuda:N"
     dtype_name: str  # "float32", "bfloat16", "float16"
 
@@ -37,7 +39,7 @@ class DevicePlan:
         return getattr(torch, self.dtype_name)
 
 
-def pick_device(requested: str = "auto") -> DevicePlan:
+def pick_device(requested: str = "auto") -> DeviceChoice:
     """The device to run on: ``auto`` takes CUDA when available, else the CPU."""
     import torch
 
@@ -45,7 +47,7 @@ def pick_device(requested: str = "auto") -> DevicePlan:
     if requested == "auto":
         requested = "cuda" if torch.cuda.is_available() else "cpu"
     if requested == "cpu":
-        return DevicePlan("cpu", "float32")
+        return DeviceChoice("cpu", "float32")
     if not requested.startswith("cuda"):
         raise InvalidInputError(f"device must be auto, cpu, cuda or cuda:N, got {requested!r}")
     if not torch.cuda.is_available():
@@ -56,16 +58,16 @@ def pick_device(requested: str = "auto") -> DevicePlan:
     if index >= torch.cuda.device_count():
         raise InvalidInputError(f"device={requested!r}: only {torch.cuda.device_count()} CUDA device(s) exist.")
     dtype = "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
-    return DevicePlan(f"cuda:{index}", dtype)
+    return DeviceChoice(f"cuda:{index}", dtype)
 
 
-def gpu_memory_bytes(plan: DevicePlan, *, free: bool = False) -> int:
-    """Total (or currently free) memory of the plan's GPU in bytes; 0 on the CPU."""
-    if not plan.is_cuda:
+def gpu_memory_bytes(choice: DeviceChoice, *, free: bool = False) -> int:
+    """Total (or currently free) memory of the chosen GPU in bytes; 0 on the CPU."""
+    if not choice.is_cuda:
         return 0
     import torch
 
-    device = torch.device(plan.device)
+    device = torch.device(choice.device)
     if free:
         return int(torch.cuda.mem_get_info(device)[0])
     return int(torch.cuda.get_device_properties(device).total_memory)

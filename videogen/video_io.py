@@ -90,7 +90,7 @@ def _exists(path: Path) -> bool:
         return False
 
 
-def _open(path: str | Path) -> Any:
+def open_video(path: str | Path) -> Any:
     import av
 
     path = Path(path)
@@ -135,7 +135,7 @@ def _info(container: Any, stream: Any) -> VideoInfo:
     return VideoInfo(ctx.width, ctx.height, float(rate), duration, int(stream.frames or 0), ctx.name, 0)
 
 
-def _rotate(image: np.ndarray, degrees_ccw: float) -> np.ndarray:
+def rotate(image: np.ndarray, degrees_ccw: float) -> np.ndarray:
     """Apply display-matrix rotation so the frame looks as a player shows it."""
     turns = int(round(degrees_ccw / 90)) % 4
     return np.ascontiguousarray(np.rot90(image, k=turns)) if turns else image
@@ -163,7 +163,7 @@ def read_frames(path: str | Path, num_frames: int, *, exact: bool = False, short
         raise InvalidInputError(f"short_side must be at least 1 pixel, got {short_side}")
     name = Path(path).name
     stats = DecodeStats()
-    with _open(path) as container:
+    with open_video(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         time_base = stream.time_base
@@ -202,7 +202,7 @@ def read_frames(path: str | Path, num_frames: int, *, exact: bool = False, short
     frames = [arrays[id(frame)] for frame in chosen]
     times = [float(frame.pts * time_base) for frame in chosen]  # frames drained from a decoder carry no time base
     if rotation:
-        frames = [_rotate(f, rotation) for f in frames]
+        frames = [rotate(f, rotation) for f in frames]
         info = VideoInfo(frames[0].shape[1], frames[0].shape[0], info.fps, info.duration, info.frame_count, info.codec, int(rotation))
     return SampledFrames(np.stack(frames), times, info, targets or [], exactness, stats)
 
@@ -221,7 +221,7 @@ def probe(path: str | Path) -> VideoInfo:
     ``duration`` runs from the first frame to the end of the last one (as :func:`read_frames` and
     :func:`iter_frames_at` measure time), which corrects headers that misstate it.
     """
-    with _open(path) as container:
+    with open_video(path) as container:
         stream = container.streams.video[0]
         info = _info(container, stream)
         _, duration = _span(container, stream, info)
@@ -504,7 +504,7 @@ def iter_frames_at(
     if short_side is not None and short_side < 1:
         raise InvalidInputError(f"short_side must be at least 1 pixel, got {short_side}")
     stats = stats if stats is not None else DecodeStats()
-    with _open(path) as container:
+    with open_video(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         start = _start_time(stream)
@@ -566,7 +566,7 @@ def _reduced(frame: Any, short_side: int | None, reformatter: Any) -> np.ndarray
     """A decoded frame as (H, W, 3) uint8 RGB, its shortest side at most ``short_side``, rotated for display."""
     image = _scaled(frame, short_side, reformatter)
     rotation = float(getattr(frame, "rotation", 0) or 0)
-    return _rotate(image, rotation) if rotation else image
+    return rotate(image, rotation) if rotation else image
 
 
 def _scaled(frame: Any, short_side: int | None, reformatter: Any) -> np.ndarray:
@@ -598,7 +598,7 @@ def write_video(
         raise InvalidInputError(f"frames must be uint8, got {frames.dtype}")
     if not fps or fps <= 0:
         raise InvalidInputError(f"fps must be positive, got {fps}")
-    frames = _even_size(frames)
+    frames = even_size(frames)
     _, height, width, _ = frames.shape
 
     path = Path(path)
@@ -710,7 +710,7 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _even_size(frames: np.ndarray) -> np.ndarray:
+def even_size(frames: np.ndarray) -> np.ndarray:
     """Pad odd heights/widths by one edge pixel: yuv420p needs even dimensions."""
     _, height, width, _ = frames.shape
     pad_h, pad_w = height % 2, width % 2
@@ -721,7 +721,7 @@ def _even_size(frames: np.ndarray) -> np.ndarray:
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
     """The generation parameters stored by :func:`write_video` ({} when absent)."""
-    with _open(path) as container:
+    with open_video(path) as container:
         raw = container.metadata.get(METADATA_KEY)
     if not raw:
         return {}

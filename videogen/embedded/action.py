@@ -1,7 +1,7 @@
 """The embedded action classifier of the shapes world: which of the nine motions a clip shows.
 
 A small R(2+1)D network (torchvision's video ResNet building blocks, with narrow widths) trained
-from scratch on rendered clips by :mod:`videogen.embedded.train_action`; shipped in
+from scratch on rendered clips by :mod:`videogen.training.train_action`; shipped in
 ``weights/shapes-action/`` (``config.json`` + ``model.safetensors``) and loaded with transformers'
 ``from_pretrained``.
 
@@ -261,6 +261,12 @@ class EmbeddedActionClassifier:
     @property
     def labels(self) -> list[str]:
         return list(self.model.config.labels)
+
+    def input_warnings(self, frames: np.ndarray) -> list[str]:
+        """Warnings when the clip is not a shapes-world clip (:func:`videogen.shapes.world.video_warnings`)."""
+        from videogen.shapes.world import video_warnings
+
+        return video_warnings(self.spec, frames)
 
     def classify(self, frames: np.ndarray, labels: list[str] | None = None) -> list[tuple[str, float]]:
         """All the model's labels with their softmax probabilities, best first.

@@ -1,7 +1,7 @@
 """The embedded image-to-video model of the shapes world (``shapes-i2v``): image + motion prompt in, clip out.
 
 A layered image animator, trained from scratch on rendered clips by
-:mod:`videogen.embedded.train_image_to_video`; shipped in ``weights/shapes-i2v/`` (``config.json`` +
+:mod:`videogen.training.train_image_to_video`; shipped in ``weights/shapes-i2v/`` (``config.json`` +
 ``model.safetensors``) and loaded with transformers' ``from_pretrained``. How an image becomes a clip::
 
     image --segment()--> background colour, object layer (premultiplied RGB + alpha),      analytic
@@ -53,6 +53,7 @@ from videogen.shapes import vocab
 from videogen.shapes.judge import BORDER, MIN_CONTRAST, estimate_background, object_mask
 from videogen.shapes.prompt import ParsedPrompt, parse_prompt
 from videogen.shapes.render import NOTCH_DEGREES
+from videogen.shapes.world import image_warnings
 
 logger = logging.getLogger(__name__)
 
@@ -357,8 +358,12 @@ class ShapesImageToVideo:
             on_batch(1, 1)
         return frames
 
+    def input_warnings(self, prompt: str, image: Any | None) -> list[str]:
+        """Warnings when the image is not a shapes-world picture (:func:`videogen.shapes.world.image_warnings`)."""
+        return image_warnings(self.spec, image)
+
     def generate(self, params: Any, image: Any | None, on_step: Any) -> tuple[np.ndarray, str]:
-        """``params``: :class:`videogen.pipelines.common.GenerationParams`; ``image``: an RGB PIL image
+        """``params``: :class:`videogen.generate.common.GenerationParams`; ``image``: an RGB PIL image
         (the pipeline has already fitted it to ``params.width`` x ``params.height``). The seed is not used."""
         if image is None:
             raise InvalidInputError(f"{getattr(self.spec, 'id', 'shapes-i2v')} animates an image: give one.")

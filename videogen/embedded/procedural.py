@@ -31,6 +31,12 @@ class ProceduralGenerator:
             raise UnsupportedModelError(f"{folder} is not a {CLASS_NAME} folder.")
         return cls(spec, bool(config.get("randomize", False)))
 
+    def input_warnings(self, prompt: str, image: Any | None) -> list[str]:
+        """Warnings when the prompt is not about a shape (:func:`videogen.shapes.world.prompt_warnings`)."""
+        from videogen.shapes.world import prompt_warnings
+
+        return prompt_warnings(self.spec, prompt)
+
     def generate(self, params: Any, image: Any | None, on_step: Any) -> tuple[np.ndarray, str | None]:
         from videogen.shapes import render_prompt, understood_summary
 

@@ -1,7 +1,7 @@
 """The embedded text-to-video model of the shapes world (``shapes-t2v``): prompt in, clip out.
 
 A miniature of a latent video generator, built from diffusers parts and trained from scratch on
-rendered clips by :mod:`videogen.embedded.train_text_to_video`; shipped in ``weights/shapes-t2v/``
+rendered clips by :mod:`videogen.training.train_text_to_video`; shipped in ``weights/shapes-t2v/``
 in a diffusers folder layout (``model_index.json`` + ``decoder/config.json`` +
 ``decoder/diffusion_pytorch_model.safetensors``) and loaded with diffusers' ``from_pretrained``.
 
@@ -47,6 +47,7 @@ from videogen.errors import UnsupportedModelError
 from videogen.shapes import vocab
 from videogen.shapes.prompt import SceneSpec, parse_prompt, understood_summary
 from videogen.shapes.render import LOW_CONTRAST, OUTLINE_COLOR, check_dims
+from videogen.shapes.world import prompt_warnings
 
 logger = logging.getLogger(__name__)
 
@@ -190,8 +191,12 @@ class ShapesTextToVideo:
                 on_batch(index + 1, batches)
         return frames
 
+    def input_warnings(self, prompt: str, image: Any | None) -> list[str]:
+        """Warnings when the prompt is not about a shape (:func:`videogen.shapes.world.prompt_warnings`)."""
+        return prompt_warnings(self.spec, prompt)
+
     def generate(self, params: Any, image: Any | None, on_step: Any) -> tuple[np.ndarray, str | None]:
-        """``params``: :class:`videogen.pipelines.common.GenerationParams`. Returns (frames, understood)."""
+        """``params``: :class:`videogen.generate.common.GenerationParams`. Returns (frames, understood)."""
         if image is not None:
             raise UnsupportedModelError(f"{self.spec.id} draws from text only; use shapes-i2v to animate an image.")
         parsed = parse_prompt(params.prompt)

@@ -1,7 +1,7 @@
 """The "Action Recognition" tab: the top actions of a clip, and a timeline for longer videos.
 
 A clip no longer than one window of the model gets its top 5 and the frames it was sampled on. A
-longer one also gets a timeline (:mod:`videogen.pipelines.timeline`): the whole video's top 5 (mean
+longer one also gets a timeline (:mod:`videogen.recognize.timeline`): the whole video's top 5 (mean
 over the segments), its spans ("0:00-1:00 moving right"), a plot of the top actions' scores over
 time, and a segment slider that shows each segment's frames and top actions. Selecting a stretch of
 the plot moves the slider to the segment in its middle.
@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 import numpy as np
 
+from videogen import params
 from videogen.registry import find
+from videogen.ui.endpoints import named_inputs
 from videogen.ui.i18n import Locale, locale_of, t, tr
 from videogen.ui.playable import show_playable
 from videogen.ui.generation import GPU_QUEUE
@@ -23,8 +25,8 @@ from videogen.ui.generation import GPU_QUEUE
 if TYPE_CHECKING:
     import pandas as pd
 
-    from videogen.pipelines.action_recognition import ClassificationResult
-    from videogen.pipelines.timeline import TimelineResult
+    from videogen.recognize.classify import ClassificationResult
+    from videogen.recognize.timeline import TimelineResult
 
 LABELS_PLACEHOLDER = "blank: the 400 Kinetics actions. Or your own, e.g.: dancing, playing guitar, cooking"
 TIMELINE_OUTPUTS = 6  # summary, plot, segment slider, segment frames, segment scores, timeline state
@@ -65,7 +67,7 @@ def build_tab(
                                 # (Gradio's own check would echo the value, with a traceback in the log)
                                 info=None if custom_models else t("One of the listed models (public mode)"))
             model_info = gr.Markdown(model_card(default, "classify"))
-            labels = gr.Textbox(label=t("Labels (comma-separated; X-CLIP only)"), value="", placeholder=t(LABELS_PLACEHOLDER),
+            labels = gr.Textbox(label=t(params.LABELS.label), value="", placeholder=t(LABELS_PLACEHOLDER),
                                 visible=takes_labels(default))
             with gr.Row():
                 run = gr.Button(t("Classify"), variant="primary")
@@ -97,9 +99,9 @@ def build_tab(
                 show_progress="hidden")
     model.change(model_changed, inputs=model, outputs=[model_info, labels], api_visibility="private", queue=False)
     video.upload(show_playable, inputs=video, outputs=video, api_visibility="private")  # AVI, MKV, HEVC: an H.264 copy
-    run.click(classify, inputs=[video, model, labels],
+    run.click(classify, inputs_kwargs=named_inputs(params.CLASSIFY, {"video": video, "model": model, "labels": labels}),
               outputs=[scores, strip, status, summary, plot, segment, segment_frames, segment_scores, timeline],
-              api_name="classify", concurrency_id=GPU_QUEUE, concurrency_limit=1)
+              api_name=params.CLASSIFY.api_name, concurrency_id=GPU_QUEUE, concurrency_limit=1)
     if cancel is not None:
         stop.click(cancel, outputs=status, api_visibility="private", queue=False)
 

@@ -75,25 +75,28 @@ def follow_model(
 
 
 def on_generate(
-    trigger: Callable, generate: Callable, inputs: list, outputs: list, status: gr.Markdown, **api: Any,
+    trigger: Callable, generate: Callable, inputs: dict[str, Any], outputs: list, status: gr.Markdown, **api: Any,
 ) -> None:
     """Generate on ``trigger``, in the GPU queue; the last run's status is cleared first, so that no
     stale status stands next to a new run's message (even when its inputs fail to load).
 
     preprocess=False (:func:`wire_buttons` passes it): the handler gets the values as sent, so that
     text or NaN in a number box is refused with the setting's name
-    (:func:`videogen.pipelines.common.resolve_params`), and an unreadable upload (a text file renamed
+    (:func:`videogen.generate.common.resolve_params`), and an unreadable upload (a text file renamed
     .png) with what is wrong with the file, instead of failing in a component's own conversion
     (gr.Image opens uploads with Pillow) with a message-less "Error".
+
+    ``inputs`` are the handler's parameters by name (:func:`videogen.ui.endpoints.named_inputs`):
+    each value reaches the handler under its name, not at a position.
     """
     trigger(lambda: "", outputs=status, api_visibility="private", queue=False).then(
-        generate, inputs=inputs, outputs=outputs, concurrency_id=GPU_QUEUE, concurrency_limit=1, **api,
+        generate, inputs_kwargs=inputs, outputs=outputs, concurrency_id=GPU_QUEUE, concurrency_limit=1, **api,
     )
 
 
 def wire_buttons(
     run: gr.Button, prompt: gr.Textbox, stop: gr.Button, generate: Callable, cancel: Callable,
-    inputs: list, results: Results, api_name: str,
+    inputs: dict[str, Any], results: Results, api_name: str,
 ) -> None:
     """Generate on the button (the HTTP endpoint ``api_name``) and on Enter in the prompt; Cancel.
 

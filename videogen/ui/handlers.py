@@ -10,74 +10,29 @@ from __future__ import annotations
 
 import logging
 import secrets
-import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from videogen import hub
+from videogen import hub, params
 from videogen.errors import GenerationCancelled, VideogenError
-from videogen.pipelines.common import GenerationRequest
-from videogen.policy import Policy, check_upload, scrub_paths, session_folder
-from videogen.registry import ModelSpec, Task, find, models_for
+from videogen.generate.common import GenerationRequest
+from videogen.serving.caps import Policy
+from videogen.serving.files import check_upload, scrub_paths, session_folder
+from videogen.registry import ModelSpec, Task, find
 from videogen.ui.history import Clip, add_clip
 from videogen.ui.i18n import Locale, locale_of, tr
-from videogen.ui.settings import settings_hints, settings_updates
+from videogen.ui.endpoints import endpoint
+from videogen.ui.model_info import cuda_likely, model_card, plan_line
+from videogen.ui.settings import request_values, settings_updates
 from videogen.ui.worker import CancelBoard, ReaderWatch, TimeLeft, describe, gradio_pending, run_streaming
 
 logger = logging.getLogger(__name__)
-
-
-def cuda_likely(device: str) -> bool:
-    """Whether the engine will pick CUDA, guessed without importing torch (for the UI's defaults)."""
-    if device not in ("", "auto"):
-        return device.startswith("cuda")
-    return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
-
-
-def model_choices(task: Task, locale: Locale = "en") -> list[tuple[str, str]]:
-    """Dropdown entries: a label with size, VRAM and download state; the registry id as value."""
-    choices = []
-    for spec in models_for(task):
-        state = tr("downloaded", locale) if hub.is_downloaded(spec) else tr("{gb:g} GB download", locale, gb=spec.download_gb)
-        weights = sum(n for _, n in spec.components) / 1e9
-        size = tr(", {billions:.1f}B params", locale, billions=weights) if weights else ""
-        choices.append((tr("{model} ({state})", locale, model=spec.id, state=state + size), spec.id))
-    return choices
-
-
-def model_card(model: str, task: Task, locale: Locale = "en") -> str:
-    """Markdown shown under the model dropdown: what it is and its license."""
-    spec = find(model, task)
-    if spec is None:
-        return tr("**{model}**: a Hub repo or folder; its family is read from its config when you run it. Check its "
-                  "license on its model card.", locale, model=model)
-    description = tr(spec.description, locale)
-    if spec.local:
-        return tr("{description}. Ships with the app (works offline, no GPU). **A small demo model of the shapes world** "
-                  "— one circle, square or triangle moving on a plain background — not real footage: for that, pick a Hub "
-                  "model from the list (generators need a GPU; X-CLIP runs on CPU too). License: `{license}`.",
-                  locale, description=description, license=spec.license)
-    where = f"[{spec.repo_id}](https://huggingface.co/{spec.repo_id})"
-    card = tr("{description}. Source: {source}. License: `{license}`.", locale,
-              description=description, source=where, license=spec.license)
-    return card + (" " + tr("**Non-commercial use only.**", locale) if spec.non_commercial else "")
-
-
-def page_texts(model: str, task: Task, request: gr.Request | None) -> tuple[Any, ...]:
-    """On page load, the texts built from data, in the browser's language (the page was built in
-    English): the model dropdown's entries (with their download state as of now), the chosen
-    model's card and, in the generation tabs, the hints of its settings boxes (values left alone)."""
-    locale = locale_of(request)
-    texts = (gr.update(choices=model_choices(task, locale)), model_card(model, task, locale))
-    if task == "classify":
-        return texts
-    return (*texts, *settings_hints(find(model, task), task, locale))
 
 
 class Handlers:
@@ -182,66 +137,37 @@ class Handlers:
         return tr("Cancelling at the next step…" if stopped else "Nothing to cancel.", locale_of(request))
 
     # -- generation ------------------------------------------------------------------------------
-    # The parameter names are the HTTP API's (and the CLI's options); each setting left out (None)
-    # takes the chosen model's default. Each handler builds one GenerationRequest and hands it down.
+    # text_to_video, image_to_video and classify are built from the settings table (videogen.params)
+    # by videogen.ui.endpoints: their parameters are the HTTP API's (named as the CLI's options), and
+    # each setting left out (None) takes the chosen model's default. Each builds one request.
 
-    def text_to_video(
-        self,
-        prompt: str,
-        model: str | None = None,
-        negative_prompt: str | None = None,
-        seed: int | None = None,
-        steps: int | None = None,
-        guidance: float | None = None,
-        frames: int | None = None,
-        height: int | None = None,
-        width: int | None = None,
-        fps: float | None = None,
-        history: list[Clip] | None = None,
-        request: gr.Request | None = None,
-        progress: gr.Progress = gr.Progress(),
+    @property
+    def text_to_video(self) -> Callable[..., Iterator[tuple[Any, ...]]]:
+        return endpoint(params.TEXT_TO_VIDEO, self._text_to_video, history=True)
+
+    @property
+    def image_to_video(self) -> Callable[..., Iterator[tuple[Any, ...]]]:
+        return endpoint(params.IMAGE_TO_VIDEO, self._image_to_video, history=True)
+
+    @property
+    def classify(self) -> Callable[..., Iterator[tuple[Any, ...]]]:
+        return endpoint(params.CLASSIFY, self._classify, history=False)
+
+    def _text_to_video(
+        self, values: dict[str, Any], history: list[Clip] | None, request: gr.Request | None, progress: gr.Progress,
     ) -> Iterator[tuple[Any, ...]]:
-        """Generate a clip from a prompt.
-        Settings left out take the chosen model's defaults, and a left-out seed is random.
-        Returns the clip (H.264 MP4), a status text and the seed used.
-        """
-        asked = GenerationRequest(
-            prompt=prompt, model=model or None, negative_prompt=negative_prompt, seed=seed,
-            **_settings_from_boxes(steps=steps, guidance=guidance, frames=frames, height=height, width=width, fps=fps),
-        )
+        asked = GenerationRequest(prompt=values["prompt"], **request_values("t2v", values))
 
         def job(report: Any, cancel: threading.Event) -> Any:
             return self.engine.text_to_video(asked, output_dir=self.output_dir(request), progress=report, cancel=cancel)
 
         yield from self._generate(job, history, None, progress, request)
 
-    def image_to_video(
-        self,
-        image: str | dict | None,
-        prompt: str,
-        model: str | None = None,
-        negative_prompt: str | None = None,
-        seed: int | None = None,
-        steps: int | None = None,
-        guidance: float | None = None,
-        frames: int | None = None,
-        height: int | None = None,
-        width: int | None = None,
-        fps: float | None = None,
-        history: list[Clip] | None = None,
-        request: gr.Request | None = None,
-        progress: gr.Progress = gr.Progress(),
+    def _image_to_video(
+        self, values: dict[str, Any], history: list[Clip] | None, request: gr.Request | None, progress: gr.Progress,
     ) -> Iterator[tuple[Any, ...]]:
-        """Animate an image as the prompt says.
-        Settings left out take the chosen model's defaults; without height and width the clip follows
-        the image's aspect ratio, and a left-out seed is random.
-        Returns the clip (H.264 MP4), a status text and the seed used.
-        """
-        asked = GenerationRequest(
-            prompt=prompt or "", model=model or None, negative_prompt=negative_prompt, seed=seed,
-            **_settings_from_boxes(steps=steps, guidance=guidance, frames=frames, height=height, width=width, fps=fps),
-        )
-        path = uploaded_path(image)
+        asked = GenerationRequest(prompt=values["prompt"] or "", **request_values("i2v", values))
+        path = uploaded_path(values["image"])
         if path is None:
             locale = locale_of(request)
             yield from _failed(tr("Upload an image first: image to video starts from it.", locale), locale)
@@ -257,7 +183,7 @@ class Handlers:
         self, job: Any, history: list[Clip] | None, image: str | None, progress: gr.Progress, request: gr.Request | None,
     ) -> Iterator[tuple[Any, ...]]:
         """(clip, status, seed, history, preview) while the job runs: the preview (a gr.State, so not an
-        API output) holds the clip so far on slow runs (:mod:`videogen.previews`), None otherwise. Every
+        API output) holds the clip so far on slow runs (:mod:`videogen.models.previews`), None otherwise. Every
         failure ends with its message in the
         status and as an error toast, never with a stale status or a message-less "Error"."""
         locale = locale_of(request)
@@ -281,23 +207,22 @@ class Handlers:
 
     # -- classification --------------------------------------------------------------------------
 
-    def classify(
-        self, video: str | None, model: str, labels: str, request: gr.Request, progress: gr.Progress = gr.Progress(),
-    ) -> Iterator[tuple[Any, ...]]:
+    def _classify(self, values: dict[str, Any], request: gr.Request | None, progress: gr.Progress) -> Iterator[tuple[Any, ...]]:
         """Top 5, sampled frames, status; for a video longer than one window also its timeline
         (see :func:`videogen.ui.action_recognition.result_outputs`)."""
         from videogen.ui.action_recognition import result_outputs, status_outputs
 
         locale = locale_of(request)
+        video = values["video"]
         if not video:
             raise gr.Error(tr("Upload or record a video first.", locale), print_exception=False, title=tr("Error", locale))
 
         def job(report: Any, cancel: threading.Event) -> Any:
-            return self.engine.classify(self.own_upload(video), model=model or None, labels=labels or None, top_k=5,
-                                        timeline=True, progress=report, cancel=cancel)
+            return self.engine.classify(self.own_upload(video), model=values["model"] or None, labels=values["labels"] or None,
+                                        top_k=5, timeline=True, progress=report, cancel=cancel)
 
         try:
-            for kind, value in self._stream(job, progress, request.session_hash, locale):
+            for kind, value in self._stream(job, progress, request.session_hash if request else None, locale):
                 if kind == "result":
                     yield result_outputs(value, _warning_lines(value, locale), locale)
                 else:
@@ -316,26 +241,8 @@ class Handlers:
         self, model: str, task: Task, frames: float | None, height: float | None, width: float | None, locale: Locale = "en",
         steps: float | None = None,
     ) -> str:
-        """Before Generate: where a Hub generator would run on this machine, and whether it fits; on a
-        CPU also how long the clip will take here and how much there is to download."""
-        spec = find(model, task)
-        if spec is None or spec.library != "diffusers":
-            return ""
-        from videogen.api import plan
-
-        try:
-            result = plan(spec.id, task=task, device=self.engine.plan.device.split(":")[0],
-                          frames=_positive(frames), height=_positive(height), width=_positive(width))
-        except VideogenError as exc:
-            return tr("**Memory plan:** {plan}", locale, plan=exc)
-        from videogen.device import gpu_memory_bytes
-
-        gpu = gpu_memory_bytes(self.engine.plan)
-        icon = "✅" if result.fits else "⛔"
-        line = f"{icon} " + tr("**Memory plan:** {plan}", locale, plan=result.summary(gpu))
-        if result.fits and result.estimate is not None:
-            line += "\n\n⏱️ " + _time_line(spec, result, _positive(steps), locale)
-        return line
+        """The memory plan (and on a CPU the time) line for these settings: :func:`~videogen.ui.model_info.plan_line`."""
+        return plan_line(self.engine, model, task, frames, height, width, locale, steps)
 
     def describe_model(
         self, model: str, task: Task, frames: float | None, height: float | None, width: float | None, locale: Locale = "en",
@@ -361,35 +268,6 @@ def uploaded_path(file: str | dict | None) -> str | None:
     if isinstance(file, dict):
         file = file.get("path")
     return str(file) if file else None
-
-
-def _settings_from_boxes(**values: float | None) -> dict[str, float | None]:
-    """The page's number boxes send 0 once they are shown, even when left blank (a Gradio Number
-    with no value renders as 0): 0 means the model's default for every setting here, none of which
-    runs at 0 (guidance 0 and 1 both turn classifier-free guidance off; type 1 for that)."""
-    return {name: (value or None) for name, value in values.items()}
-
-
-def _time_line(spec: ModelSpec, plan: Any, steps: int | None, locale: Locale = "en") -> str:
-    """How long the clip will take on this CPU (a plan's estimate, for ``steps`` when given), the
-    first load, and the download."""
-    from videogen.estimate import Estimate, duration, estimate
-
-    timing = Estimate(**{k: v for k, v in plan.estimate.items() if k not in ("denoise_s", "total_s")})
-    if steps and steps != timing.steps:
-        timing = estimate(spec, plan.frames, plan.height, plan.width, steps, spec.defaults.guidance,
-                          params={c.name: c.params for c in plan.components})
-    download = tr("downloaded", locale) if hub.is_downloaded(spec) else tr("{gb:g} GB download", locale, gb=spec.download_gb)
-    return tr("**On this CPU:** about {total} for this clip ({steps} steps: text {text}, denoising {denoise}, "
-              "decoding {decode}), and about {load} to load the model first; {download}.", locale,
-              total=duration(timing.total_s), steps=timing.steps, text=duration(timing.text_s),
-              denoise=duration(timing.denoise_s), decode=duration(timing.decode_s), load=duration(timing.load_s),
-              download=download)
-
-
-def _positive(value: float | None) -> int | None:
-    """A size or frame count from a box: None when blank or 0 (the model's default)."""
-    return int(value) if value else None
 
 
 def _done_text(result: Any, locale: Locale = "en") -> str:

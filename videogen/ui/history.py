@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from videogen.pipelines.common import GenerationRequest, VideoResult
+from videogen.generate.common import GenerationRequest, VideoResult
 from videogen.ui.i18n import Locale, locale_of, t, tr
 
 MAX_CLIPS = 50  # per session and tab: the oldest drop off the list (their files stay in the output folder)

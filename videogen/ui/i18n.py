@@ -30,6 +30,8 @@ from typing import Any
 import gradio as gr
 from gradio.i18n import I18nData
 
+from videogen.params import translations
+
 Locale = str  # "en" or "zh-CN"
 
 ZH_CN: dict[str, str] = {
@@ -60,17 +62,11 @@ ZH_CN: dict[str, str] = {
     "Seed": "种子",
     "the seed of this clip": "这段视频所用的种子",
     # -- settings --------------------------------------------------------------------------------
+    # (each setting's label and help: the settings table, videogen/params.py; its placeholders and hints here)
     "Settings": "设置",
-    "Negative prompt": "负面提示词",
     "what to avoid, e.g. blurry, distorted": "不想要的内容，例如：模糊、变形",
     "random": "随机",
     "-1 or blank: a new random seed each time": "-1 或留空：每次使用新的随机种子",
-    "Steps": "步数",
-    "Guidance": "引导系数",
-    "Frames": "帧数",
-    "FPS": "帧率",
-    "Height": "高度",
-    "Width": "宽度",
     "model default": "模型默认值",
     "follow the image": "跟随图像",
     "0 or blank: the model's default": "0 或留空：使用模型默认值",
@@ -95,7 +91,6 @@ ZH_CN: dict[str, str] = {
     "setting": "设置",
     "value": "值",
     # -- action recognition ------------------------------------------------------------------------
-    "Labels (comma-separated; X-CLIP only)": "标签（用逗号分隔；仅 X-CLIP）",
     "blank: the 400 Kinetics actions. Or your own, e.g.: dancing, playing guitar, cooking":
         "留空：Kinetics 的 400 种动作。也可以写你自己的英文标签，例如：dancing, playing guitar, cooking",
     "Classify": "识别",
@@ -216,9 +211,11 @@ ZH_CN.update({
         "这段视频的文件已被删除（本应用只保留文件一段时间）。它的设置见其说明文字。",
 })
 
+ZH_CN.update(translations())  # the settings' labels and help, from the settings table
+
 TABLES: dict[Locale, Mapping[str, str]] = {"zh-CN": ZH_CN}
 
-# The progress messages of videogen's pipelines, hub and models (Progress.message, videogen/hub.py):
+# The progress messages of videogen's pipelines, hub and models (Progress.message, videogen/hub/):
 # :func:`tr_message` translates a message that one of them matches whole.
 PROGRESS: tuple[str, ...] = (
     "Downloading {model}", "Downloaded {model}", "Loading {model}", "Loaded {model}", "Denoising step {done}/{total}",

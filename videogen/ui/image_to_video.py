@@ -7,7 +7,9 @@ from typing import Any
 
 import gradio as gr
 
+from videogen import params
 from videogen.registry import find
+from videogen.ui.endpoints import named_inputs
 from videogen.ui.generation import follow_model, model_dropdown, results_column, wire_buttons
 from videogen.ui.history import Clip, wire
 from videogen.ui.i18n import Locale, locale_of, t, tr
@@ -26,8 +28,8 @@ def build_tab(
     ``Blocks.load``)."""
     with gr.Row():
         with gr.Column(scale=1):
-            image = gr.Image(label=t("Image (first frame)"), type="filepath", sources=["upload", "clipboard"])
-            prompt = gr.Textbox(label=t("Prompt"), lines=2, placeholder=t("How should it move?"))
+            image = gr.Image(label=t(params.IMAGE.label), type="filepath", sources=["upload", "clipboard"])
+            prompt = gr.Textbox(label=t(params.PROMPT.label), lines=2, placeholder=t("How should it move?"))
             model = model_dropdown(choices, default, custom_models)
             model_info = gr.Markdown(card)
             settings = generation_settings(find(default, "i2v"), "i2v")
@@ -51,8 +53,9 @@ def build_tab(
             api_visibility="private", queue=False, show_progress="hidden")
     follow_model("i2v", model, model_info, settings, model_changed, describe_model)
 
-    inputs = [image, prompt, model, *settings.inputs(), results.history.clips]
-    wire_buttons(run, prompt, stop, generate, cancel, inputs, results, api_name="image_to_video")
+    inputs = named_inputs(params.IMAGE_TO_VIDEO, {"image": image, "prompt": prompt, "model": model, **settings.boxes},
+                          history=results.history.clips)
+    wire_buttons(run, prompt, stop, generate, cancel, inputs, results, api_name=params.IMAGE_TO_VIDEO.api_name)
 
     def fill(clip: Clip, locale: Locale) -> tuple[Any, ...]:
         s = clip.settings

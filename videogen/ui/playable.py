@@ -60,7 +60,7 @@ def playable_copy(path: str | Path, *, max_side: int = MAX_SIDE, max_fps: float 
     """
     import av
 
-    from videogen.video_io import _open
+    from videogen.video_io import open_video
 
     source = Path(path)
     target = source.with_name(f"{source.stem}.playable.mp4")
@@ -68,7 +68,7 @@ def playable_copy(path: str | Path, *, max_side: int = MAX_SIDE, max_fps: float 
         return target
     partial = target.with_name(f".{target.stem}.part.mp4")
     try:
-        with _open(source) as container, av.open(str(partial), mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
+        with open_video(source) as container, av.open(str(partial), mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             rate = min(float(stream.average_rate or stream.guessed_rate or 25), max_fps)
@@ -113,14 +113,14 @@ def playable_copy(path: str | Path, *, max_side: int = MAX_SIDE, max_fps: float 
 
 def _picture(frame: Any, max_side: int) -> np.ndarray:
     """A decoded frame as RGB, its long side at most ``max_side``, even-sized, turned as shown."""
-    from videogen.video_io import _even_size, _rotate
+    from videogen.video_io import even_size, rotate
 
     scale = min(1.0, max_side / max(frame.width, frame.height))
     width, height = max(2, round(frame.width * scale)), max(2, round(frame.height * scale))
     picture = frame.to_ndarray(format="rgb24", width=width, height=height, interpolation="AREA")
     rotation = float(getattr(frame, "rotation", 0) or 0)
-    picture = _rotate(picture, rotation) if rotation else picture
-    return _even_size(picture[None])[0]
+    picture = rotate(picture, rotation) if rotation else picture
+    return even_size(picture[None])[0]
 
 
 def cheap_to_copy(path: str | Path) -> bool:
@@ -128,7 +128,8 @@ def cheap_to_copy(path: str | Path) -> bool:
     from the packets before anything is decoded (a header can understate the frames: this runs on
     every upload, in public mode too)."""
     from videogen.errors import InvalidInputError
-    from videogen.policy import Policy, check_video_file
+    from videogen.serving.caps import Policy
+    from videogen.serving.files import check_video_file
 
     limits = Policy(max_video_seconds=MAX_SECONDS, max_video_frames=int(MAX_SECONDS * 60), max_image_pixels=8192 * 4320)
     try:

@@ -1,108 +1,154 @@
-"""The generation settings both generation tabs show: negative prompt, seed, steps, guidance, frames, size, fps.
+"""The generation settings both generation tabs show, built from the settings table
+(:mod:`videogen.params`): one box per setting the task shows on the page, in rows by the table's
+``group``.
 
 Each setting is a box that may stay blank: blank means the chosen model's default (shown as the
 placeholder), the seed's blank (or -1) means a random one, and in the Image to Video tab a blank (or 0)
 height or width follows the image. The boxes start blank, so the HTTP API's parameters default to
 None ("the model's default") too; the values are resolved against the model in one place,
-:func:`videogen.pipelines.common.resolve_params`. A Gradio Number shows and sends 0 for "no value"
-once the accordion is opened, so 0 also means the model's default (the handlers map it to None) and
-the seed box starts at -1.
+:func:`videogen.generate.common.resolve_params`. A Gradio Number shows and sends 0 for "no value"
+once the accordion is opened, so 0 also means the model's default (:func:`request_values` maps it
+to None) and the seed box starts at -1.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from videogen.pipelines.common import GenerationRequest
+from videogen import params
+from videogen.params import Param
 from videogen.registry import ModelSpec, Task
 from videogen.ui.i18n import Locale, t, tr
 
-# The settings that follow the chosen model, in the order of Handlers.model_changed's outputs.
-MODEL_DEPENDENT = ("frames", "height", "width", "fps", "steps", "guidance")
+
+def boxed(task: Task) -> tuple[Param, ...]:
+    """The settings with a box in the settings accordion (the model has its own box)."""
+    return tuple(p for p in params.TASKS[task].on("ui") if p.name != "model")
+
+
+def model_dependent(task: Task) -> tuple[str, ...]:
+    """The settings whose placeholders follow the chosen model, in the order of
+    ``Handlers.model_changed``'s outputs."""
+    return tuple(p.name for p in boxed(task) if p.model_default)
+
+
+MODEL_DEPENDENT = model_dependent("t2v")  # the same in both generation tabs
 
 
 @dataclass
 class SettingsWidgets:
-    negative_prompt: gr.Textbox
-    seed: gr.Number
-    steps: gr.Number
-    guidance: gr.Number
-    frames: gr.Number
-    height: gr.Number
-    width: gr.Number
-    fps: gr.Number
+    """The settings boxes by name, in the table's order (``settings.seed``, ``settings.boxes``)."""
 
-    def inputs(self) -> list[gr.components.Component]:
-        """In the generation handlers' parameter order (after prompt and model)."""
-        return [self.negative_prompt, self.seed, self.steps, self.guidance, self.frames, self.height, self.width, self.fps]
+    boxes: dict[str, gr.components.Component]
+    task: Task
+
+    def __getattr__(self, name: str) -> gr.components.Component:
+        boxes = self.__dict__.get("boxes", {})
+        if name in boxes:
+            return boxes[name]
+        raise AttributeError(name)
 
     def model_dependent(self) -> list[gr.components.Component]:
-        """The boxes whose placeholders follow the chosen model, in :data:`MODEL_DEPENDENT` order."""
-        return [getattr(self, name) for name in MODEL_DEPENDENT]
+        """The boxes whose placeholders follow the chosen model, in :func:`model_dependent` order."""
+        return [self.boxes[name] for name in model_dependent(self.task)]
+
+
+def request_values(task: Task, values: dict[str, Any]) -> dict[str, Any]:
+    """The settings as the page sent them, for a :class:`~videogen.generate.common.GenerationRequest`.
+
+    The page's number boxes send 0 once they are shown, even when left blank (a Gradio Number with
+    no value renders as 0): 0 means the model's default for every model-dependent setting, none of
+    which runs at 0 (guidance 0 and 1 both turn classifier-free guidance off; type 1 for that). A
+    blank model box is the tab's model.
+    """
+    table = params.TASKS[task]
+    settings = {p.name: values.get(p.name) for p in table.on("api")}
+    for p in table.on("api"):
+        if p.model_default or p.name == "model":
+            settings[p.name] = settings[p.name] or None
+    return settings
 
 
 def field_props(spec: ModelSpec | None, task: Task, locale: Locale = "en") -> dict[str, dict[str, Any]]:
     """Placeholder (the model's default), hint and spinner step of each model-dependent box."""
+    return {name: _model_props(params.TASKS[task].setting(name), spec, task, locale) for name in model_dependent(task)}
+
+
+def _model_props(param: Param, spec: ModelSpec | None, task: Task, locale: Locale) -> dict[str, Any]:
     follow = task == "i2v"
     size_blank = tr("blank or 0: follow the image" if follow else "0 or blank: the model's default", locale)
+    is_size = param.name in ("height", "width")
     if spec is None:  # a Hub repo or folder: its defaults are known once it is read
         blank = tr("model default", locale)
-        size = tr("follow the image", locale) if follow else blank
-        return {
-            "frames": dict(placeholder=blank, info=tr("0 or blank: the model's default", locale), step=1),
-            "height": dict(placeholder=size, info=size_blank, step=1),
-            "width": dict(placeholder=size, info=size_blank, step=1),
-            "fps": dict(placeholder=blank, info=None, step=1),
-            "steps": dict(placeholder=blank, info=None, step=1),
-            "guidance": dict(placeholder=blank, info=None, step=0.5),
-        }
-    d, frame_step, size_step = spec.defaults, spec.family_info.frame_step, spec.size_step
-    frames_info = tr("0 or blank: {frames}", locale, frames=d.frames)
-    if frame_step > 1:
-        frames_info += tr("; {step}k+1 for this model", locale, step=frame_step)
-    size_info = tr("{hint}; a multiple of {step}", locale, hint=size_blank, step=size_step)
-    return {
-        "frames": dict(placeholder=str(d.frames), step=frame_step, info=frames_info),
-        "height": dict(placeholder=tr("follow the image", locale) if follow else str(d.height), step=size_step, info=size_info),
-        "width": dict(placeholder=tr("follow the image", locale) if follow else str(d.width), step=size_step, info=size_info),
-        "fps": dict(placeholder=f"{d.fps:g}", info=None, step=1),
-        "steps": dict(placeholder=str(d.steps), info=None, step=1),
-        "guidance": dict(placeholder=f"{d.guidance:g}", info=tr("0 or blank: the model's default; 1: no classifier-free guidance", locale), step=0.5),
-    }
+        info = {"frames": tr("0 or blank: the model's default", locale)}.get(param.name, size_blank if is_size else None)
+        return dict(placeholder=tr("follow the image", locale) if follow and is_size else blank, info=info, step=param.step)
+    default = getattr(spec.defaults, param.name)
+    if param.name == "frames":
+        frame_step = spec.family_info.frame_step
+        info = tr("0 or blank: {frames}", locale, frames=default)
+        if frame_step > 1:
+            info += tr("; {step}k+1 for this model", locale, step=frame_step)
+        return dict(placeholder=str(default), step=frame_step, info=info)
+    if is_size:
+        return dict(placeholder=tr("follow the image", locale) if follow else str(default), step=spec.size_step,
+                    info=tr("{hint}; a multiple of {step}", locale, hint=size_blank, step=spec.size_step))
+    info = tr("0 or blank: the model's default; 1: no classifier-free guidance", locale) if param.name == "guidance" else None
+    return dict(placeholder=f"{default:g}" if isinstance(default, float) else str(default), info=info, step=param.step)
 
 
-def settings_updates(
-    spec: ModelSpec | None, task: Task, values: GenerationRequest | None = None, locale: Locale = "en",
-) -> list[dict]:
+def settings_updates(spec: ModelSpec | None, task: Task, values: Any = None, locale: Locale = "en") -> list[dict]:
     """Updates for the model-dependent boxes after a model change: blank (the new model's defaults),
-    or filled with ``values`` (a history clip's settings)."""
+    or filled with ``values`` (a history clip's settings, a GenerationRequest)."""
     props = field_props(spec, task, locale)
-    return [gr.update(value=getattr(values, name) if values else None, **props[name]) for name in MODEL_DEPENDENT]
+    return [gr.update(value=getattr(values, name) if values else None, **props[name]) for name in model_dependent(task)]
 
 
 def settings_hints(spec: ModelSpec | None, task: Task, locale: Locale) -> list[dict]:
     """The model-dependent boxes' placeholders and hints in ``locale``, their values left as they are."""
     props = field_props(spec, task, locale)
-    return [gr.update(placeholder=props[name]["placeholder"], info=props[name]["info"]) for name in MODEL_DEPENDENT]
+    return [gr.update(placeholder=props[name]["placeholder"], info=props[name]["info"]) for name in model_dependent(task)]
 
 
 def generation_settings(spec: ModelSpec | None, task: Task) -> SettingsWidgets:
     """Build the settings accordion, blank, with the model's defaults as placeholders."""
     props = field_props(spec, task)
+    shown = boxed(task)
+    boxes: dict[str, gr.components.Component] = {}
     with gr.Accordion(t("Settings"), open=False):
-        negative_prompt = gr.Textbox(label=t("Negative prompt"), placeholder=t("what to avoid, e.g. blurry, distorted"))
-        with gr.Row():
-            # -1, not blank: a Gradio Number shows and sends 0 for "no value" once it is on the page
-            seed = gr.Number(label=t("Seed"), value=-1, precision=0, placeholder=t("random"), info=t("-1 or blank: a new random seed each time"))
-            steps = gr.Number(label=t("Steps"), value=None, precision=0, **props["steps"])
-            guidance = gr.Number(label=t("Guidance"), value=None, **props["guidance"])
-        with gr.Row():
-            frames = gr.Number(label=t("Frames"), value=None, precision=0, minimum=0, **props["frames"])
-            fps = gr.Number(label=t("FPS"), value=None, **props["fps"])
-        with gr.Row():
-            height = gr.Number(label=t("Height"), value=None, precision=0, minimum=0, **props["height"])
-            width = gr.Number(label=t("Width"), value=None, precision=0, minimum=0, **props["width"])
-    return SettingsWidgets(negative_prompt, seed, steps, guidance, frames, height, width, fps)
+        for group in _rows(shown):
+            with gr.Row() if len(group) > 1 else nullcontext():
+                for param in group:
+                    boxes[param.name] = _box(param, props.get(param.name, {}))
+    return SettingsWidgets({p.name: boxes[p.name] for p in shown}, task)
+
+
+def _rows(shown: tuple[Param, ...]) -> list[list[Param]]:
+    """The boxes in rows: a group's boxes share the row where the group first appears."""
+    rows: dict[str, list[Param]] = {}
+    for param in shown:
+        rows.setdefault(param.group or param.name, []).append(param)
+    return list(rows.values())
+
+
+def _box(param: Param, model_props: dict[str, Any]) -> gr.components.Component:
+    """One setting's box: a text box, or a number box (blank, or the table's default: the seed's -1)."""
+    label = t(param.label)
+    if param.kind == "text":
+        return gr.Textbox(label=label, placeholder=t(param.placeholder) if param.placeholder else None)
+    if param.kind == "flag":
+        return gr.Checkbox(label=label, value=bool(param.default), info=t(param.hint) if param.hint else None)
+    props: dict[str, Any] = dict(
+        placeholder=t(param.placeholder) if param.placeholder else None,
+        info=t(param.hint) if param.hint else None,
+        step=param.step,
+    )
+    props.update(model_props)
+    if param.kind == "int":
+        props["precision"] = 0
+        if param.model_default:
+            props["minimum"] = 0  # 0: the model's default
+    return gr.Number(label=label, value=param.default, **props)

@@ -7,7 +7,9 @@ from typing import Any
 
 import gradio as gr
 
+from videogen import params
 from videogen.registry import find
+from videogen.ui.endpoints import named_inputs
 from videogen.ui.generation import follow_model, model_dropdown, results_column, wire_buttons
 from videogen.ui.history import Clip, wire
 from videogen.ui.i18n import Locale, t
@@ -24,7 +26,7 @@ def build_tab(
     ``Blocks.load``)."""
     with gr.Row():
         with gr.Column(scale=1):
-            prompt = gr.Textbox(label=t("Prompt"), lines=3, placeholder=t("Describe the clip…"))
+            prompt = gr.Textbox(label=t(params.PROMPT.label), lines=3, placeholder=t("Describe the clip…"))
             model = model_dropdown(choices, default, custom_models)
             model_info = gr.Markdown(card)
             settings = generation_settings(find(default, "t2v"), "t2v")
@@ -43,8 +45,9 @@ def build_tab(
             api_visibility="private", queue=False, show_progress="hidden")
     follow_model("t2v", model, model_info, settings, model_changed, describe_model)
 
-    inputs = [prompt, model, *settings.inputs(), results.history.clips]
-    wire_buttons(run, prompt, stop, generate, cancel, inputs, results, api_name="text_to_video")
+    inputs = named_inputs(params.TEXT_TO_VIDEO, {"prompt": prompt, "model": model, **settings.boxes},
+                          history=results.history.clips)
+    wire_buttons(run, prompt, stop, generate, cancel, inputs, results, api_name=params.TEXT_TO_VIDEO.api_name)
 
     def fill(clip: Clip, locale: Locale) -> tuple[Any, ...]:
         s = clip.settings

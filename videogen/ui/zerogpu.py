@@ -109,8 +109,8 @@ def _sizing_spec(task: Task, model: str | None) -> ModelSpec:
 
 def _transformer_flops(spec: ModelSpec, frames: int, height: int, width: int) -> float:
     """One transformer pass: 2 FLOPs per parameter per token, plus attention's 4 x layers x tokens^2 x width."""
-    from videogen.components import published
-    from videogen.memory import latent_tokens
+    from videogen.sizing.components import published
+    from videogen.sizing.tokens import latent_tokens
 
     tokens = latent_tokens(spec, frames, height, width)
     params = dict(spec.components).get("transformer", 0)

@@ -1,0 +1,30 @@
+"""The memory plan of a run, with, on a CPU, how long the run should take there.
+
+The ``plan`` command's answer (``python -m videogen plan MODEL``, :func:`videogen.api.plan`) and
+what a generator is loaded by: :func:`videogen.sizing.memory.fit_memory` places the components,
+and for a CPU host :func:`videogen.sizing.estimate.estimate` times the run at the model's defaults
+(or the request's steps and guidance). The two modules do not know each other; they meet here.
+"""
+
+from __future__ import annotations
+
+from videogen.registry import ModelSpec
+from videogen.sizing.components import ComponentSize
+from videogen.sizing.estimate import estimate
+from videogen.sizing.memory import MemoryPlan, MemoryRequest, fit_memory
+
+
+def plan_memory(
+    spec: ModelSpec, request: MemoryRequest, sizes: list[ComponentSize] | None = None, *, suggest: bool = True,
+) -> MemoryPlan:
+    """The fastest placement of ``spec`` that fits ``request``'s machine, or why none does; on a
+    CPU (with ``suggest``: the plan asked for, not one tried for a suggestion) also how long the run
+    will take here (``estimate_s``, ``estimate``)."""
+    plan = fit_memory(spec, request, sizes, suggest=suggest)
+    if request.device == "cpu" and suggest:
+        d = spec.defaults
+        guidance = d.guidance if request.guidance is None else request.guidance
+        timing = estimate(spec, request.frames, request.height, request.width, request.steps or d.steps, guidance,
+                          params={c.name: c.params for c in plan.components})
+        plan.estimate_s, plan.estimate = round(timing.total_s, 1), timing.to_json()
+    return plan

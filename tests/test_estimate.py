@@ -55,7 +55,7 @@ def test_the_estimate_grows_with_the_work(anyflow) -> None:
 
 def test_the_machine_is_measured_once_and_its_load_each_time(anyflow, monkeypatch: pytest.MonkeyPatch) -> None:
     rate = matmul_rate()
-    assert 1e9 < rate < 1e16 and matmul_rate() is rate
+    assert 1e8 < rate < 1e16 and matmul_rate() is rate  # 1e8: a CPU that emulates bfloat16 (AVX2 only), ~3e8
     assert 0 < cpu_share() <= 1
     monkeypatch.setattr("os.getloadavg", lambda: (4.0 * len(os.sched_getaffinity(0)), 0.0, 0.0))
     busy = estimate(anyflow, 17, 256, 384, 4, 1.0)  # others keep every core busy four times over

@@ -132,7 +132,8 @@ def matmul_rate() -> float:
     """Dense bfloat16 matmul FLOP/s of this CPU's cores, once per process: two 4096x4096 products,
     each timed by the CPU seconds it took per torch thread (CPU time, not the clock, so that other
     programs running now do not count: :func:`cpu_share` does that). A CPU without fast bfloat16
-    (a 2048x2048 product taking over 0.1 s) is timed at 2048 instead."""
+    is timed on smaller products: a 512x512 one when that takes over 0.05 s (bfloat16 emulated, as
+    on AVX2-only CPUs), a 2048x2048 one when that takes over 0.1 s."""
     import torch
 
     threads = torch.get_num_threads()
@@ -150,6 +151,9 @@ def matmul_rate() -> float:
                 seconds.append((time.process_time() - start) / threads)
         return 2 * n**3 / max(statistics.median(seconds), 1e-9)
 
+    probe = median_rate(512, 1, warm_up=True)  # 0.27 GFLOP: a second even where bfloat16 is emulated
+    if 2 * 512**3 / probe > 0.05:  # no fast bfloat16 (an AVX2-only CPU runs it at ~0.3 GFLOP/s): that is the rate
+        return probe
     small = median_rate(2048, 1, warm_up=True)
     return median_rate(4096, 2, warm_up=False) if 2 * 2048**3 / small < 0.1 else small
 

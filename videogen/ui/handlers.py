@@ -242,7 +242,7 @@ class Handlers:
         steps: float | None = None,
     ) -> str:
         """The memory plan (and on a CPU the time) line for these settings: :func:`~videogen.ui.model_info.plan_line`."""
-        return plan_line(self.engine, model, task, frames, height, width, locale, steps)
+        return plan_line(lambda: self.engine, model, task, frames, height, width, locale, steps)
 
     def describe_model(
         self, model: str, task: Task, frames: float | None, height: float | None, width: float | None, locale: Locale = "en",

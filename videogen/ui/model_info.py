@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
@@ -64,17 +65,22 @@ def page_texts(model: str, task: Task, request: gr.Request | None) -> tuple[Any,
 
 
 def plan_line(
-    engine: Any, model: str, task: Task, frames: float | None, height: float | None, width: float | None, locale: Locale = "en",
+    engine_of: Callable[[], Any], model: str, task: Task, frames: float | None, height: float | None, width: float | None, locale: Locale = "en",
     steps: float | None = None,
 ) -> str:
-    """Before Generate (``engine``: the app's :class:`~videogen.api.Engine`): where a Hub generator would run on this machine, and whether it fits; on a
-    CPU also how long the clip will take here and how much there is to download."""
+    """Before Generate: where a Hub generator would run on this machine, and whether it fits; on a
+    CPU also how long the clip will take here and how much there is to download.
+
+    ``engine_of()`` gives the app's :class:`~videogen.api.Engine`; it is asked for only for a Hub
+    generator, so that the page of a shapes-world model never starts the engine (on ZeroGPU a job's
+    worker is forked from this process, and must not be forked while the engine is being made)."""
     spec = find(model, task)
     if spec is None or spec.library != "diffusers":
         return ""
     from videogen.api import plan
 
     try:
+        engine = engine_of()
         result = plan(spec.id, task=task, device=engine.device_choice.device.split(":")[0],
                       frames=positive(frames), height=positive(height), width=positive(width))
     except VideogenError as exc:

@@ -6,7 +6,7 @@ Real input (every item should get a warning):
   25x25 face crops), each as a still at several sizes (64-1024 px on the long side), also as JPEG,
   and as shapes-i2v sees it (scaled and cropped to its output size);
 * **clips**: pans and zooms over those photos, 16-32 frames at 128-720 px, written to H.264 with
-  :func:`videogen.video_io.write_video` and sampled back with :func:`~videogen.video_io.read_frames`;
+  :func:`videogen.media.write_video` and sampled back with :func:`~videogen.media.read_frames`;
 * **prompts**: English and Chinese prompts whose subject is not a shape.
 
 Reported apart, as hard cases outside the target: a disc cut from each photo and pasted on a plain
@@ -47,7 +47,7 @@ from videogen.generate.image_to_video import fit_image  # noqa: E402
 from videogen.registry import ModelSpec, find  # noqa: E402
 from videogen.shapes import SceneSpec, describe, random_spec, render_clip, sample_params, vocab  # noqa: E402
 from videogen.shapes.world import image_warnings, prompt_warnings, video_warnings  # noqa: E402
-from videogen.video_io import read_frames, write_video  # noqa: E402
+from videogen.media import read_frames, write_video  # noqa: E402
 
 logger = logging.getLogger("shapes_world_detection")
 

@@ -4,7 +4,7 @@
     python benchmarks/timeline_cpu.py --video long.mp4     # also the decoding pass over your video
     python benchmarks/timeline_cpu.py --xclip              # also X-CLIP base/32 per window, batches of 1 and 8
 
-The decoding pass is :func:`videogen.video_io.iter_frames_at` over every frame the windows need
+The decoding pass is :func:`videogen.media.iter_frames_at` over every frame the windows need
 (X-CLIP's plan: 8 frames per 4-s window at 224 px; shapes-action's: 16 per 2-s window at 48 px),
 next to a bare decode of every frame (no conversion) as the floor. X-CLIP is built from the
 published base/32 configuration with random weights (the timing does not depend on them), as
@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from videogen.recognize.timeline import plan_windows  # noqa: E402
-from videogen.video_io import DecodeStats, iter_frames_at, probe  # noqa: E402
+from videogen.media import DecodeStats, iter_frames_at, probe  # noqa: E402
 
 logger = logging.getLogger("timeline_cpu")
 PLANS = {"xclip": (4.0, 8, 224), "shapes-action": (2.0, 16, 48)}  # window s, frames per window, short side px
@@ -35,7 +35,7 @@ PLANS = {"xclip": (4.0, 8, 224), "shapes-action": (2.0, 16, 48)}  # window s, fr
 def shapes_video(folder: Path) -> Path:
     """3 minutes at 8 fps, 64x64: a shape moving right, rotating, then growing, a minute each."""
     from videogen.shapes import SceneSpec, render_clip, sample_params
-    from videogen.video_io import write_video
+    from videogen.media import write_video
 
     rng = np.random.default_rng(11)
     parts = []

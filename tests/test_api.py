@@ -24,7 +24,7 @@ from videogen.errors import (
     UnsupportedModelError,
 )
 from videogen.generate.common import GenerationRequest
-from videogen.video_io import read_frames, read_metadata
+from videogen.media import read_frames, read_metadata
 
 TINY = dict(steps=2, height=32, width=32, seed=7, fps=8)
 
@@ -161,7 +161,7 @@ def test_offline_uses_the_cache_without_requests(hub_env, monkeypatch, tmp_path:
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
     hub_env.clear_log()
     clip = tmp_path / "c.mp4"
-    from videogen.video_io import write_video
+    from videogen.media import write_video
 
     write_video(np.zeros((8, 32, 32, 3), np.uint8), clip, fps=8)
     assert Engine(device="cpu").classify(clip, model="tiny/videomae").predictions

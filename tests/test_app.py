@@ -19,7 +19,7 @@ from videogen.ui.handlers import Handlers
 from videogen.ui.i18n import english
 from videogen.ui.playable import show_playable
 from videogen.ui.settings import MODEL_DEPENDENT
-from videogen.video_io import read_metadata, write_video
+from videogen.media import read_metadata, write_video
 
 
 @pytest.fixture

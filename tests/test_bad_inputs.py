@@ -510,7 +510,7 @@ def test_numbers_through_the_cli(capsys: pytest.CaptureFixture[str], tmp_path: P
                     f"--{name}", value, "-o", str(tmp_path / "n.mp4")]
             problems.append(judge(f"--{name} {value!r}", expected, cli_message(capsys, *argv)))
     clip = tmp_path / "c.mp4"
-    from videogen.video_io import write_video
+    from videogen.media import write_video
 
     write_video(np.zeros((8, 32, 32, 3), np.uint8), clip, 8)
     for value in ("0", "-3", "nan", "2.5"):

@@ -208,7 +208,7 @@ def test_image_to_video_from_an_example_and_a_broken_upload_explains_itself(page
 
 def test_action_recognition_of_a_clip(page, app: dict) -> None:
     from videogen.shapes import SceneSpec, render_spec
-    from videogen.video_io import write_video
+    from videogen.media import write_video
 
     clip = write_video(render_spec(SceneSpec("square", "red", "white", "moving right"), np.random.default_rng(1),
                                    num_frames=16, height=96, width=96), app["home"] / "square-right.mp4", fps=8)

@@ -30,7 +30,7 @@ from videogen.device import DeviceChoice
 from videogen.errors import InvalidInputError
 from videogen.models import default_model
 from videogen.registry import find, models_for
-from videogen.video_io import write_video
+from videogen.media import write_video
 
 ROOT = Path(__file__).resolve().parents[1]
 CPU = DeviceChoice("cpu", "float32")

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from videogen.shapes import SceneSpec, render_clip, sample_params
-from videogen.video_io import write_video
+from videogen.media import write_video
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--steps", "2", "--height", "32", "--width", "32", "--fps", "8", "--seed", "3"]

@@ -19,7 +19,7 @@ from gradio_client import Client
 from tests.conftest import running_app
 from videogen.api import Engine
 from videogen.config import load_settings
-from videogen.video_io import read_metadata
+from videogen.media import read_metadata
 
 USERS = 16
 COLORS = ("red", "green", "blue", "yellow")

@@ -19,7 +19,7 @@ from videogen.embedded.action import (
     sample_indices,
 )
 from videogen.shapes import MOTIONS, SceneSpec, random_spec, render_clip, sample_params
-from videogen.video_io import read_frames, write_video
+from videogen.media import read_frames, write_video
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "shapes-action"
 CPU = DeviceChoice("cpu", "float32")

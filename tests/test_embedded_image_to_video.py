@@ -34,7 +34,7 @@ from videogen.shapes import (
 )
 from videogen.training.evaluate import psnr
 from videogen.training.train_image_to_video import TrainConfig, train
-from videogen.video_io import read_frames, read_metadata
+from videogen.media import read_frames, read_metadata
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "shapes-i2v"
 CPU = DeviceChoice("cpu", "float32")

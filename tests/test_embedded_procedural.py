@@ -10,7 +10,7 @@ from videogen.api import Engine
 from videogen.models import default_model
 from videogen.registry import models_for
 from videogen.shapes import analyse_clip, judge_color, judge_motion
-from videogen.video_io import read_frames, read_metadata
+from videogen.media import read_frames, read_metadata
 
 
 @pytest.mark.parametrize("prompt,color,motion", [

@@ -18,7 +18,7 @@ from videogen.errors import UnsupportedModelError
 from videogen.models import default_model
 from videogen.shapes import MOTIONS, SceneSpec, analyse_clip, judge_color, judge_motion
 from videogen.training.train_text_to_video import TrainConfig, canonical_coverage, model_card, train
-from videogen.video_io import read_frames
+from videogen.media import read_frames
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "shapes-t2v"
 CPU = DeviceChoice("cpu", "float32")

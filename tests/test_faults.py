@@ -38,7 +38,7 @@ from videogen.api import Engine
 from videogen.cli import main
 from videogen.config import load_settings
 from videogen.errors import DownloadError, OutOfMemoryError, OutputError, UnsupportedModelError
-from videogen.video_io import read_metadata
+from videogen.media import read_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = dict(model="shapes-t2v", frames=16, height=64, width=64)
@@ -112,7 +112,7 @@ def test_a_disk_that_fills_while_downloading(hub_env, tiny_model_dirs: dict[str,
 
 
 def _clip() -> Path:
-    from videogen.video_io import write_video
+    from videogen.media import write_video
 
     return write_video(np.zeros((8, 32, 32, 3), np.uint8), load_settings().output_dir / "input.mp4", fps=8)
 
@@ -242,7 +242,7 @@ def test_killed_while_encoding_then_run_again(tmp_path: Path) -> None:
 def test_stale_partial_files_are_removed_before_the_next_write(tmp_path: Path) -> None:
     """The partial files of processes that are gone, and those nobody has written to for a while,
     go; a live writer's and anything else stay."""
-    from videogen.video_io import PARTIAL_MAX_AGE_S, remove_stale_partials, write_video
+    from videogen.media import PARTIAL_MAX_AGE_S, remove_stale_partials, write_video
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
     names = {

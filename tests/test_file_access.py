@@ -31,7 +31,7 @@ from videogen.serving.sweep import sweep
 from videogen.registry import WEIGHTS_DIR
 from videogen.ui.app import build_demo
 from videogen.ui.handlers import Handlers
-from videogen.video_io import read_metadata
+from videogen.media import read_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUTES = ("/gradio_api/file=", "/gradio_api/file/", "/file=")

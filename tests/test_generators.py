@@ -17,7 +17,7 @@ from videogen.errors import OutOfMemoryError
 from videogen.models.diffusers_generator import family_kwargs, wan_flow_shift
 from videogen.models import ModelCache, resolve
 from videogen.generate.common import GenerationRequest, resolve_params
-from videogen.video_io import read_metadata
+from videogen.media import read_metadata
 
 TINY = dict(height=32, width=32, steps=2, seed=7, fps=8)
 

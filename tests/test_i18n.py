@@ -179,7 +179,7 @@ def test_a_chinese_browser_gets_chinese_status_lines() -> None:
 
 def test_chinese_errors_and_recognition_results(tmp_path: Path) -> None:
     from videogen.shapes import SceneSpec, render_clip, sample_params
-    from videogen.video_io import write_video
+    from videogen.media import write_video
 
     handlers = Handlers(device="cpu")
     with pytest.raises(gr.Error) as error:

@@ -16,9 +16,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "videogen"
 MAX_LINES = 420  # "about 400"
-# Still to split (issue 16): video_io.py becomes videogen/media/ (decode, sampling, encode, probe).
-# Listed so that the check holds for everything else; an entry that is no longer long fails the test.
-TO_SPLIT = {"videogen.video_io"}
+# Modules allowed past MAX_LINES until they are split; an entry that is no longer long fails the test.
+TO_SPLIT: set[str] = set()
 
 
 def module_name(path: Path) -> str:
@@ -88,6 +87,8 @@ def test_arrows_point_down() -> None:
         "videogen.models": ("videogen.ui", "videogen.api", "videogen.cli", "videogen.generate", "videogen.recognize"),
         "videogen.params": ("videogen.ui", "videogen.api", "videogen.generate", "videogen.models"),
         "videogen.api": ("videogen.ui", "videogen.cli"),
+        "videogen.media": ("videogen.ui", "videogen.api", "videogen.cli", "videogen.generate", "videogen.recognize",
+                           "videogen.models", "videogen.serving", "videogen.shapes", "videogen.embedded"),
         "videogen.registry": ("videogen.ui", "videogen.api", "videogen.models", "videogen.generate"),
     }
     wrong = []

@@ -13,7 +13,7 @@ from PIL import Image
 from videogen.api import Engine
 from videogen.registry import WEIGHTS_DIR
 from videogen.shapes import SceneSpec, render_clip, sample_params
-from videogen.video_io import read_metadata
+from videogen.media import read_metadata
 
 
 def assert_no_paths(meta: dict, *paths: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from videogen.ui import playable
 from videogen.ui.playable import browser_playable, playable_copy, show_playable
-from videogen.video_io import probe, read_frames, write_video
+from videogen.media import probe, read_frames, write_video
 
 
 def moving_bar(frames: int = 48, size: tuple[int, int] = (120, 160)) -> np.ndarray:

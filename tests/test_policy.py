@@ -26,7 +26,7 @@ from videogen.serving.files import check_image_file, check_video_file
 from videogen.registry import MODELS, WEIGHTS_DIR, find
 from tests.conftest import running_app
 from videogen.ui.handlers import Handlers
-from videogen.video_io import read_frames, write_video
+from videogen.media import read_frames, write_video
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLIC_ANSWER = "In public mode only the listed models can be used for text to video"

@@ -14,7 +14,7 @@ import pytest
 
 from videogen.api import Engine
 from videogen.registry import models_for
-from videogen.video_io import read_frames, write_video
+from videogen.media import read_frames, write_video
 
 pytestmark = pytest.mark.real
 

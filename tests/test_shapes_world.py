@@ -19,7 +19,7 @@ from videogen.generate.image_to_video import fit_image
 from videogen.registry import find
 from videogen.shapes import SceneSpec, describe, random_spec, render_clip, sample_params
 from videogen.shapes.world import image_warnings, prompt_warnings, real_model, video_warnings
-from videogen.video_io import read_frames, write_video
+from videogen.media import read_frames, write_video
 
 data = pytest.importorskip("skimage.data")
 

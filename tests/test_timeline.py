@@ -22,7 +22,7 @@ from videogen.registry import find
 from videogen.shapes import SceneSpec, render_clip, sample_params
 from videogen.ui.action_recognition import plot_frame, select_segment, show_segment
 from videogen.ui.handlers import Handlers
-from videogen.video_io import DecodeStats, iter_frames_at, read_frames, write_video
+from videogen.media import DecodeStats, iter_frames_at, read_frames, write_video
 
 FPS = 8
 CLIP = 16  # frames: one shapes-action window (2 s at 8 fps)

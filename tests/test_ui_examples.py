@@ -9,7 +9,7 @@ import pytest
 from videogen.api import Engine
 from videogen.shapes import analyse_clip, judge_motion
 from videogen.ui.examples import CLIP_EXAMPLES, IMAGE_EXAMPLES, shapes_examples
-from videogen.video_io import read_frames
+from videogen.media import read_frames
 
 
 def test_examples_are_written_once(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from videogen.api import Engine
 from videogen.errors import GenerationCancelled
 from videogen.hub import Progress
 from videogen.ui.worker import CancelBoard, ReaderWatch, TimeLeft, describe, run_streaming
-from videogen.video_io import write_video
+from videogen.media import write_video
 
 BIG = dict(model="shapes-t2v", frames=257, height=768, width=768, seed=1)  # ~5 s of work on 2 cores, 37 frame batches
 

@@ -108,7 +108,7 @@ def _encode_piece(spec: VideoSpec, frames: int, path: Path) -> Path:
 
 def sample_times(path: Path, count: int = SAMPLES) -> tuple[list[float], float]:
     """The centres of ``count`` equal slices of the video (what read_frames targets), and its fps."""
-    from videogen.video_io import probe
+    from videogen.media import probe
 
     info = probe(path)
     return [(i + 0.5) * info.duration / count for i in range(count)], info.fps
@@ -182,7 +182,7 @@ def opencv_sampler() -> Callable[[Path, list[float], float], Any] | None:
 
 
 def bench_decode(workdir: Path, quick: bool) -> list[dict[str, Any]]:
-    from videogen.video_io import read_frames
+    from videogen.media import read_frames
 
     peers = {
         "torchcodec (exact seeks)": torchcodec_sampler("exact"),

@@ -96,7 +96,7 @@ def bench_embedded(workdir: Path, quick: bool) -> list[dict[str, Any]]:
     from videogen.api import Engine
     from videogen.registry import find
     from videogen.shapes import SceneSpec, render_clip, sample_params
-    from videogen.video_io import write_video
+    from videogen.media import write_video
 
     clips = 2 if quick else 5
     rows = []

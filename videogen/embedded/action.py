@@ -190,7 +190,7 @@ class ShapesActionModel(PreTrainedModel):
 
 def sample_indices(total: int, num_frames: int, offset: float = 0.0) -> np.ndarray:
     """Indices of ``num_frames`` frames spread uniformly over ``total`` frames: the frame shown at the
-    centre of each of ``num_frames`` equal slices (as :func:`videogen.video_io.read_frames` samples by
+    centre of each of ``num_frames`` equal slices (as :func:`videogen.media.read_frames` samples by
     time). ``offset`` (frames) shifts all the sampling points, for training-time jitter. Frames
     repeat when ``total < num_frames``."""
     if total < 1 or num_frames < 1:

@@ -24,7 +24,7 @@ from videogen.generate.common import (
 )
 from videogen.generate.text_to_video import encode_reporter, recipe, timings
 from videogen.registry import ModelSpec
-from videogen.video_io import write_video
+from videogen.media import write_video
 
 
 def load_image(image: Any) -> Any:

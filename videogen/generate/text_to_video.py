@@ -19,7 +19,7 @@ from videogen.generate.common import (
     step_reporter,
 )
 from videogen.registry import ModelSpec
-from videogen.video_io import write_video
+from videogen.media import write_video
 
 
 def run_text_to_video(

@@ -13,7 +13,7 @@ from videogen.hub import Progress, ProgressFn
 from videogen.models import ModelCache
 from videogen.recognize.inputs import check_inputs, parse_labels
 from videogen.registry import ModelSpec
-from videogen.video_io import read_frames
+from videogen.media import read_frames
 
 READ_SHORT_SIDE = 256  # frames are read at most this small on their shortest side (the classifier's input, the page's strip)
 
@@ -67,7 +67,7 @@ def run_classification(
     if progress:
         progress(Progress("decode", 0, classifier.num_frames, "frame", "Reading frames"))
     sampled = read_frames(video, classifier.num_frames, short_side=max(classifier.input_size, READ_SHORT_SIDE))
-    warnings = classifier.input_warnings(sampled.frames)
+    warnings = sampled.warnings + classifier.input_warnings(sampled.frames)
     decoded = time.perf_counter()
 
     # 4. Score every label; keep the best top_k.

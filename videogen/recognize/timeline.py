@@ -3,10 +3,10 @@
 A video longer than one clip of the model gets a timeline. Windows of ``window_s`` seconds start
 every ``stride_s`` seconds (default: the model's clip length, windows side by side; a last window
 ends at the end of the video). Each window is classified on ``num_frames`` frames spread evenly over
-it, as :func:`videogen.video_io.read_frames` spreads them over a whole video. At most
+it, as :func:`videogen.media.read_frames` spreads them over a whole video. At most
 :data:`MAX_WINDOWS` windows: for very long videos the stride widens and the windows sample the video.
 
-Reading: the file is decoded once, in order (:func:`videogen.video_io.iter_frames_at`), and only the
+Reading: the file is decoded once, in order (:func:`videogen.media.iter_frames_at`), and only the
 frames the windows need are converted, at the model's input size. Windows are classified in
 batches as soon as their frames are in, so only the frames of the windows in flight are held, plus
 a few small thumbnails per window for display.
@@ -32,7 +32,7 @@ from videogen.models import ModelCache, VideoClassifier
 from videogen.recognize.inputs import check_inputs as check_classify_inputs
 from videogen.recognize.inputs import parse_labels
 from videogen.registry import ModelSpec
-from videogen.video_io import DecodeStats, iter_frames_at, probe
+from videogen.media import DecodeStats, iter_frames_at, probe
 
 # A window is the span one training clip of the model covers. shapes-action: 16 frames at the shapes
 # world's 8 fps. VideoMAE: 16 frames taken every 4th at ~30 fps (2.1 s). X-CLIP: 8 frames spread over

@@ -139,7 +139,7 @@ def h264_set(cfg: TrainConfig, folder: Path, *, marked_circles: bool = False) ->
     """Rendered clips (balanced) written by the app's writer and read back by its reader:
     ``h264_clips`` random scenes, or with ``marked_circles`` ``marks_clips`` circles that all carry
     another mark than the world's notch (:func:`mark_circle`), from a seed stream of their own."""
-    from videogen.video_io import read_frames, write_video
+    from videogen.media import read_frames, write_video
 
     clips, labels = [], []
     count, stream = (cfg.marks_clips, MARKS_STREAM) if marked_circles else (cfg.h264_clips, H264_STREAM)

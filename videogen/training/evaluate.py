@@ -57,7 +57,7 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 def _roundtrip(frames: np.ndarray, folder: Path, name: str, num_frames: int) -> np.ndarray:
     """Encode as H.264 and sample ``num_frames`` back, as a user's upload would be."""
-    from videogen.video_io import read_frames, write_video
+    from videogen.media import read_frames, write_video
 
     path = write_video(frames, folder / f"{name}.mp4", fps=8)
     return read_frames(path, num_frames).frames
@@ -104,7 +104,7 @@ def _judge(frames: np.ndarray) -> tuple[str, str]:
 
 def evaluate_text_to_video(engine: Any, cfg: EvalConfig, work: Path, classifier: Any | None) -> dict[str, dict[str, Any]]:
     from videogen.shapes import describe, random_spec
-    from videogen.video_io import read_frames
+    from videogen.media import read_frames
 
     results = {}
     for spec in _embedded("t2v"):
@@ -135,7 +135,7 @@ def evaluate_image_to_video(engine: Any, cfg: EvalConfig, work: Path, classifier
     from PIL import Image
 
     from videogen.shapes import describe, random_spec, render_clip, sample_params
-    from videogen.video_io import read_frames
+    from videogen.media import read_frames
 
     results = {}
     for spec in _embedded("i2v"):

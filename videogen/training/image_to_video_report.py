@@ -39,7 +39,7 @@ def evaluate(
     generator: ShapesImageToVideo, clips: list, *, h264: bool, classifier: Any | None = None
 ) -> dict[str, Any]:
     """Judge each generated clip (after an H.264 round trip with ``h264``) and each true clip."""
-    from videogen.video_io import read_frames, write_video
+    from videogen.media import read_frames, write_video
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="shapes-i2v-val-") as tmp:

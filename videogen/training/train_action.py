@@ -16,13 +16,13 @@ tint gradient, brightness flicker, then one of per-frame JPEG (quality 30-90), a
 trip (quantizer 2-10; see :func:`~videogen.training.action_augment.mpeg4` for why not H.264), a mild
 blur (optionally followed by JPEG) or nothing; then the temporal sampling of
 :func:`videogen.embedded.action.preprocess` with a random shift of -0.5..+1 frame
-(:func:`videogen.video_io.read_frames` picks the first frame at or after each target time, one frame
+(:func:`videogen.media.read_frames` picks the first frame at or after each target time, one frame
 later than the nominal one), the area resize, and a little Gaussian noise. Every batch is a pure
 function of ``(seed, step)``, so a run is reproducible.
 
 Validation: 100 clean clips per motion rendered from a separately seeded stream (never seen in
 training), and a robustness set of 300 clips written as H.264 MP4 with
-:func:`videogen.video_io.write_video` and read back with :func:`videogen.video_io.read_frames`,
+:func:`videogen.media.write_video` and read back with :func:`videogen.media.read_frames`,
 exactly as the app does. Both are reported overall and per class in ``metrics.json`` and the model
 card (``README.md``, :mod:`videogen.training.action_report`) written next to the weights.
 

@@ -22,7 +22,7 @@ Validation, written to ``metrics.json`` and the model card:
 * every one of the 243 scenes, in a random colour and background, at 16 frames 64 px and at 24
   frames 128 px, judged from the pixels by :mod:`videogen.shapes.judge` (motion and colour);
 * 108 prompts, half English and half Chinese (:func:`videogen.shapes.describe`), through the same
-  path as the app (parse, draw, H.264 with :func:`videogen.video_io.write_video`, read back), judged
+  path as the app (parse, draw, H.264 with :func:`videogen.media.write_video`, read back), judged
   the same way; with the median time to draw a clip.
 """
 
@@ -181,7 +181,7 @@ def evaluate(
 ) -> dict[str, object]:
     """Judge the scenes at two sizes, then EN/ZH prompts through H.264 (see the module docstring)."""
     from videogen.shapes import parse_prompt
-    from videogen.video_io import read_frames, write_video
+    from videogen.media import read_frames, write_video
 
     rng = np.random.default_rng([seed, 1])
     palette, backgrounds = list(COLORS), list(BACKGROUNDS)

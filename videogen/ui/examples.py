@@ -54,7 +54,7 @@ def shapes_examples(folder: Path) -> ShapesExamples:
     """Write the example files into ``folder`` (if they are not there yet) and return their paths."""
     from PIL import Image
 
-    from videogen.video_io import write_video
+    from videogen.media import write_video
 
     folder.mkdir(parents=True, exist_ok=True)
     images = []

@@ -60,7 +60,7 @@ def playable_copy(path: str | Path, *, max_side: int = MAX_SIDE, max_fps: float 
     """
     import av
 
-    from videogen.video_io import open_video
+    from videogen.media import open_video
 
     source = Path(path)
     target = source.with_name(f"{source.stem}.playable.mp4")
@@ -113,7 +113,7 @@ def playable_copy(path: str | Path, *, max_side: int = MAX_SIDE, max_fps: float 
 
 def _picture(frame: Any, max_side: int) -> np.ndarray:
     """A decoded frame as RGB, its long side at most ``max_side``, even-sized, turned as shown."""
-    from videogen.video_io import even_size, rotate
+    from videogen.media import even_size, rotate
 
     scale = min(1.0, max_side / max(frame.width, frame.height))
     width, height = max(2, round(frame.width * scale)), max(2, round(frame.height * scale))
@@ -144,7 +144,7 @@ def show_playable(video: str | None, request: gr.Request | None = None) -> Any:
     locale = locale_of(request)
     if not video or browser_playable(video):
         return gr.skip()
-    from videogen.video_io import probe
+    from videogen.media import probe
 
     name = Path(video).name
     try:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from videogen.errors import InvalidInputError, InvalidVideoError
-from videogen.video_io import EXACT_BUDGET, read_frames, read_metadata, write_video
+from videogen.media import EXACT_BUDGET, read_frames, read_metadata, write_video
 
 
 def numbered_clip(num_frames: int, height: int = 48, width: int = 64) -> np.ndarray:

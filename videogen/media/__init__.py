@@ -1,0 +1,24 @@
+"""Video files in and out, with PyAV (FFmpeg inside the wheel, libx264 included).
+
+- :mod:`~videogen.media.probe`: opening a file, its size, frame rate and duration (no decoding);
+- :mod:`~videogen.media.sampling`: the plan over the packets that reaches N sample times;
+- :mod:`~videogen.media.decode`: :func:`read_frames`, N frames spread evenly over a video;
+- :mod:`~videogen.media.in_order`: :func:`iter_frames_at`, one pass for many target times;
+- :mod:`~videogen.media.timing`: when each decoded frame is on screen (AVI invents timestamps);
+- :mod:`~videogen.media.encode`: :func:`write_video`, browser-playable H.264 MP4 with the
+  generation parameters as metadata, and :func:`read_metadata`.
+
+The names below are the room's public face; nothing here imports a model or the page.
+"""
+
+from __future__ import annotations
+
+from videogen.media.decode import EXACT_BUDGET, DecodeStats, SampledFrames, read_frames, rotate
+from videogen.media.encode import PARTIAL_MAX_AGE_S, even_size, read_metadata, remove_stale_partials, write_video
+from videogen.media.in_order import iter_frames_at
+from videogen.media.probe import VideoInfo, open_video, probe
+
+__all__ = [
+    "EXACT_BUDGET", "PARTIAL_MAX_AGE_S", "DecodeStats", "SampledFrames", "VideoInfo", "even_size", "iter_frames_at",
+    "open_video", "probe", "read_frames", "read_metadata", "remove_stale_partials", "rotate", "write_video",
+]

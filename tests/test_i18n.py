@@ -183,14 +183,14 @@ def test_chinese_errors_and_recognition_results(tmp_path: Path) -> None:
 
     handlers = Handlers(device="cpu")
     with pytest.raises(gr.Error) as error:
-        list(handlers.classify(None, "shapes-action", "", request()))
+        list(handlers.classify(None, "shapes-action", "", request=request()))
     assert (error.value.message, error.value.title) == ("请先上传或录制一段视频。", "错误")
 
     rng = np.random.default_rng(0)
     scenes = [SceneSpec("circle", "blue", "black", motion) for motion in ("moving up", "moving right", "growing")]
     frames = np.concatenate([render_clip(sample_params(s, rng, num_frames=32, height=128, width=128)) for s in scenes])
     video = write_video(frames, tmp_path / "three.mp4", fps=8)  # 12 s: longer than one window, so a timeline
-    *_, result = handlers.classify(str(video), "shapes-action", "", request())
+    *_, result = handlers.classify(str(video), "shapes-action", "", request=request())
     _scores, strip, status, summary, plot, segment, _frames, segment_scores, _timeline = result
     assert strip[0][1] == "第 1 帧" and "识别用时" in status
     assert summary["value"].startswith("### 时间轴：主要是")

@@ -188,7 +188,7 @@ def test_cli_timeline_json(long_video: Path, short_video: Path, capsys: pytest.C
 
 def test_the_tab_shows_the_timeline_and_scrubs_its_segments(long_video: Path, short_video: Path) -> None:
     handlers = Handlers(device="cpu")
-    *running, done = handlers.classify(str(long_video), "shapes-action", "", gr.Request(), gr.Progress())
+    *running, done = handlers.classify(str(long_video), "shapes-action", "", "windows", request=gr.Request(), progress=gr.Progress())
     assert any("Timeline: " in outputs[2] for outputs in running), "segments counted in the status line"
     scores, strip, status, summary, plot, slider, frames, segment_scores, state = done
     assert len(scores) == 5 and set(MINUTES) <= set(scores) and len(strip) == 16
@@ -204,5 +204,5 @@ def test_the_tab_shows_the_timeline_and_scrubs_its_segments(long_video: Path, sh
     assert next(iter(top["value"])) == "rotating clockwise"
     assert len(plot_frame(state)) <= 6 * 90
 
-    *_, done = handlers.classify(str(short_video), "shapes-action", "", gr.Request(), gr.Progress())
+    *_, done = handlers.classify(str(short_video), "shapes-action", "", request=gr.Request(), progress=gr.Progress())
     assert "moving up" in done[0] and all(o["visible"] is False for o in done[3:8]) and done[8] is None

@@ -31,7 +31,8 @@ from videogen.config import load_settings
 from videogen.device import DeviceChoice, pick_device
 from videogen.hub import ProgressFn
 from videogen.models import ModelCache, resolve, task_of
-from videogen.recognize.classify import ClassificationResult, run_classification
+from videogen.params import ANSWER, check_choice
+from videogen.recognize.classify import ClassificationResult, answer_from_windows, run_classification
 from videogen.generate.common import GenerationRequest, VideoResult, resolve_params
 from videogen.generate.image_to_video import load_image, run_image_to_video
 from videogen.generate.text_to_video import run_text_to_video
@@ -173,6 +174,7 @@ class Engine:
         timeline: bool = False,
         window_s: float | None = None,
         stride_s: float | None = None,
+        answer: str = "sampled",
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
     ) -> ClassificationResult:
@@ -180,16 +182,27 @@ class Engine:
 
         With ``timeline``, a video longer than one window (``window_s``, default the model's clip
         length) also gets ``result.timeline``: the actions window by window (see :meth:`timeline`).
+        ``answer`` says how the whole video's actions are read: ``"sampled"``, the model's frames
+        sampled evenly over the whole video once, or ``"windows"``, the mean over the timeline's
+        windows (a video longer than one window; it reads the whole file). ``result.answer`` and
+        ``result.answer_from`` say which was used. The page, the HTTP API and the CLI call this with
+        the same default, so they give the same answer for the same video.
         """
         check_text_length(self.policy, "labels", labels)
         spec = self.resolve(model, "classify")
         check_video_file(video, self.policy)
+        answer = check_choice(ANSWER, answer)
         result = run_classification(self.models, spec, video, top_k=top_k, labels=labels, progress=progress)
-        if timeline and longer_than_a_window(spec, video, window_s):
-            result.timeline = run_timeline(
+        if (timeline or answer == "windows") and longer_than_a_window(spec, video, window_s):
+            windows = run_timeline(
                 self.models, spec, video, window_s=window_s, stride_s=stride_s, top_k=top_k, labels=labels,
                 progress=progress, cancel=cancel,
             )
+            result.timeline = windows if timeline else None
+            if answer == "windows":
+                answer_from_windows(result, windows, int(top_k))
+        elif answer == "windows":
+            result.answer_from += " (no longer than one window: one sampling is its only reading)"
         return result
 
     def timeline(

@@ -52,12 +52,13 @@ def _add_options(parser: argparse.ArgumentParser, settings: Sequence[Param]) -> 
         if param.kind == "flag":
             parser.add_argument(param.cli_flag, dest=param.name, action="store_true", help=param.help)
             continue
-        kind = {"int": int, "float": float, "text": str}[param.kind]
+        kind = {"int": int, "float": float, "text": str, "choice": str}[param.kind]
         default = None if param.model_default else param.default
         if param.name == "seed":
             default = None  # unset: a random seed (the page's -1 means the same)
         parser.add_argument(param.cli_flag, dest=param.name, type=kind, default=default, metavar=param.metavar,
-                            help=param.help)
+                            help=param.help + (f" (default: {param.default})" if param.choices else ""),
+                            choices=param.choices or None)
 
 
 def _generation_options(parser: argparse.ArgumentParser, task: TaskParams, out_help: str) -> None:
@@ -291,6 +292,7 @@ def run(args: argparse.Namespace) -> int:
                     print(video)
                     for p in result.predictions:
                         print(f"  {p['score']:7.2%}  {p['label']}")
+                    print(f"  (answer: {result.answer}, {result.answer_from})")
                     if result.timeline is not None:
                         _print_timeline(result.timeline)
             if args.json:

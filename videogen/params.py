@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from videogen.errors import InvalidInputError
 
-Kind = Literal["int", "float", "text", "flag"]
+Kind = Literal["int", "float", "text", "flag", "choice"]
 Surface = Literal["api", "cli", "ui"]
 EVERYWHERE: frozenset[Surface] = frozenset({"api", "cli", "ui"})
 CLI_ONLY: frozenset[Surface] = frozenset({"cli"})
@@ -60,6 +60,7 @@ class Param:
     flag: str | None = None  # the CLI option, when not --name-with-dashes
     metavar: str | None = None
     surfaces: frozenset[Surface] = EVERYWHERE
+    choices: tuple[str, ...] = ()  # kind "choice": the values it takes (the page shows them as radio buttons)
 
     @property
     def cli_flag(self) -> str:
@@ -67,7 +68,7 @@ class Param:
 
     @property
     def python_type(self) -> type:
-        return {"int": int, "float": float, "text": str, "flag": bool}[self.kind]
+        return {"int": int, "float": float, "text": str, "flag": bool, "choice": str}[self.kind]
 
     def on(self, surface: Surface) -> bool:
         return surface in self.surfaces
@@ -164,6 +165,15 @@ TIMELINE = Param(
 )
 WINDOW_S = Param("window_s", "float", "Window (s)", "timeline window, seconds (default: the model's clip length)",
                  ("窗口（秒）", "时间线窗口长度，秒（默认：模型的片段长度）"), flag="--window", metavar="S", surfaces=CLI_ONLY)
+ANSWER = Param(
+    "answer", "choice", "Whole-video answer",
+    'how the whole video\'s top actions are read: "sampled" (the model\'s frames sampled evenly over the whole video, '
+    'once) or "windows" (the mean over the timeline\'s windows, for videos longer than one window; it reads the whole '
+    'file)',
+    ("整段视频的结论", '整段视频的主要动作如何得出："sampled"（在整段视频上均匀采样模型所需的帧，一次）或 "windows"'
+     '（时间线各窗口的平均，仅适用于长于一个窗口的视频；需读完整个文件）'),
+    default="sampled", choices=("sampled", "windows"),
+)
 STRIDE_S = Param("stride_s", "float", "Stride (s)", "timeline: seconds between window starts (default: the window)",
                  ("步长（秒）", "时间线：相邻窗口起点的间隔，秒（默认：窗口长度）"), flag="--stride", metavar="S", surfaces=CLI_ONLY)
 
@@ -187,7 +197,7 @@ CLASSIFY = TaskParams(
     "Recognise the actions in a video: the top 5 and the frames they were read from; for a video longer than one "
     "window of the model also its timeline.",
     "the top 5 (labels and scores), the sampled frames, a status text, then the timeline's outputs",
-    (VIDEO,), (CLASSIFY_MODEL, LABELS, TOP_K, TIMELINE, WINDOW_S, STRIDE_S),
+    (VIDEO,), (CLASSIFY_MODEL, LABELS, TOP_K, TIMELINE, WINDOW_S, STRIDE_S, ANSWER),
 )
 TASKS = {p.task: p for p in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, CLASSIFY)}
 
@@ -259,6 +269,16 @@ def range_error(param: Param, value: Any, hint: str = "") -> InvalidInputError:
         f"{param.name} must be between {_bound(param.minimum)} and {_bound(param.maximum)}{hint}{param.range_note}, "
         f"got {shown(value)}"
     )
+
+
+def check_choice(param: Param, value: Any) -> str:
+    """``value`` if it is one of the parameter's choices (None: its default), else refused by name."""
+    if value is None:
+        return param.default
+    if not isinstance(value, str) or value not in param.choices:
+        listed = ", ".join(repr(c) for c in param.choices)
+        raise InvalidInputError(f"{param.name} must be one of {listed}, got {shown(value)}")
+    return value
 
 
 def check_utf8(name: str, value: str) -> None:

@@ -32,11 +32,13 @@ class ClassificationResult:
     frames: np.ndarray | None = field(default=None, repr=False)
     warnings: list[str] = field(default_factory=list)  # e.g. real footage given to a shapes-world model
     timeline: TimelineResult | None = field(default=None, repr=False)  # per window, for a video longer than one
+    answer: str = "sampled"  # how `predictions` were read: "sampled" (one sampling) or "windows" (their mean)
+    answer_from: str = ""  # the same in words: "16 frames sampled evenly over the whole video"
 
     def to_json(self) -> dict[str, Any]:
         data = {
-            "video": self.video, "model": self.model, "predictions": self.predictions, "timings": self.timings,
-            "warnings": self.warnings,
+            "video": self.video, "model": self.model, "predictions": self.predictions, "answer": self.answer,
+            "answer_from": self.answer_from, "timings": self.timings, "warnings": self.warnings,
         }
         if self.timeline is not None:
             data["timeline"] = self.timeline.to_json()
@@ -80,4 +82,13 @@ def run_classification(
         predictions=[{"label": label, "score": round(score, 6)} for label, score in scores],
         timings={"load_s": round(loaded - start, 3), "decode_s": round(decoded - loaded, 3), "classify_s": round(done - decoded, 3)},
         frames=sampled.frames, warnings=warnings,
+        answer="sampled", answer_from=f"{len(sampled.frames)} frames sampled evenly over the whole video",
     )
+
+
+def answer_from_windows(result: ClassificationResult, timeline: TimelineResult, top_k: int) -> ClassificationResult:
+    """``result`` with the whole video's answer read as the mean over ``timeline``'s windows."""
+    result.predictions = [{"label": p["label"], "score": p["score"]} for p in timeline.summary["top"][:top_k]]
+    result.answer = "windows"
+    result.answer_from = f"the mean over {len(timeline.segments)} windows of {timeline.window_s:g} s"
+    return result

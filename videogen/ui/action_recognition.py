@@ -18,6 +18,7 @@ import numpy as np
 from videogen import params
 from videogen.registry import find
 from videogen.ui.endpoints import named_inputs
+from videogen.ui.settings import setting_box
 from videogen.ui.i18n import Locale, locale_of, t, tr
 from videogen.ui.playable import show_playable
 from videogen.ui.generation import GPU_QUEUE
@@ -69,6 +70,7 @@ def build_tab(
             model_info = gr.Markdown(model_card(default, "classify"))
             labels = gr.Textbox(label=t(params.LABELS.label), value="", placeholder=t(LABELS_PLACEHOLDER),
                                 visible=takes_labels(default))
+            answer = setting_box(params.ANSWER)
             with gr.Row():
                 run = gr.Button(t("Classify"), variant="primary")
                 stop = gr.Button(t("Cancel"), variant="stop", visible=cancel is not None)
@@ -99,7 +101,7 @@ def build_tab(
                 show_progress="hidden")
     model.change(model_changed, inputs=model, outputs=[model_info, labels], api_visibility="private", queue=False)
     video.upload(show_playable, inputs=video, outputs=video, api_visibility="private")  # AVI, MKV, HEVC: an H.264 copy
-    run.click(classify, inputs_kwargs=named_inputs(params.CLASSIFY, {"video": video, "model": model, "labels": labels}),
+    run.click(classify, inputs_kwargs=named_inputs(params.CLASSIFY, {"video": video, "model": model, "labels": labels, "answer": answer}),
               outputs=[scores, strip, status, summary, plot, segment, segment_frames, segment_scores, timeline],
               api_name=params.CLASSIFY.api_name, concurrency_id=GPU_QUEUE, concurrency_limit=1)
     if cancel is not None:
@@ -135,11 +137,17 @@ def result_outputs(result: ClassificationResult, notes: list[str], locale: Local
         scores = {p["label"]: p["score"] for p in result.predictions}
         return (scores, strip, "\n\n".join([*notes, done]), *(hidden,) * 5, None)
     t, count = timeline.timings, len(timeline.segments)
-    done = tr("{model}: top 5 of the whole video (mean over {count} segments of {window:g} s); the video read in "
-              "{decode:.1f} s, classified in {classify:.1f} s ({per_segment:.0f} ms per segment).", locale,
-              model=result.model, count=count, window=timeline.window_s, decode=t["decode_s"], classify=t["classify_s"],
-              per_segment=t["per_window_ms"])
-    scores = {p["label"]: p["score"] for p in timeline.summary["top"]}
+    if result.answer == "windows":
+        done = tr("{model}: top 5 of the whole video (mean over {count} segments of {window:g} s); the video read in "
+                  "{decode:.1f} s, classified in {classify:.1f} s ({per_segment:.0f} ms per segment).", locale,
+                  model=result.model, count=count, window=timeline.window_s, decode=t["decode_s"],
+                  classify=t["classify_s"], per_segment=t["per_window_ms"])
+    else:
+        done = tr("{model}: top 5 of the whole video from {frames} frames sampled evenly over it (Whole-video answer: "
+                  "sampled); the timeline below reads it segment by segment ({count} segments of {window:g} s, "
+                  "classified in {classify:.1f} s).", locale, model=result.model, frames=len(strip), count=count,
+                  window=timeline.window_s, classify=t["classify_s"])
+    scores = {p["label"]: p["score"] for p in result.predictions}  # the same answer as the CLI's and the API's
     frames, top = show_segment(1, timeline, locale)
     return (
         scores,  # plain values first: the /classify API's outputs keep their shape

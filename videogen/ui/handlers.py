@@ -219,7 +219,8 @@ class Handlers:
 
         def job(report: Any, cancel: threading.Event) -> Any:
             return self.engine.classify(self.own_upload(video), model=values["model"] or None, labels=values["labels"] or None,
-                                        top_k=5, timeline=True, progress=report, cancel=cancel)
+                                        top_k=5, timeline=True, answer=values.get("answer") or params.ANSWER.default,
+                                        progress=report, cancel=cancel)
 
         try:
             for kind, value in self._stream(job, progress, request.session_hash if request else None, locale):

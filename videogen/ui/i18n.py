@@ -105,6 +105,11 @@ ZH_CN: dict[str, str] = {
     "Segment frames": "片段帧",
     "frame {n}": "第 {n} 帧",
     "{model}: {frames} frames sampled, classified in {seconds:.2f} s.": "{model}：采样 {frames} 帧，识别用时 {seconds:.2f} 秒。",
+    "{model}: top 5 of the whole video from {frames} frames sampled evenly over it (Whole-video answer: "
+    "sampled); the timeline below reads it segment by segment ({count} segments of {window:g} s, "
+    "classified in {classify:.1f} s).":
+        "{model}：整段视频的前 5 个动作，来自在整段视频上均匀采样的 {frames} 帧（整段视频的结论：sampled）；下方的时间线"
+        "逐段识别（{count} 个 {window:g} 秒片段，识别用时 {classify:.1f} 秒）。",
     "{model}: top 5 of the whole video (mean over {count} segments of {window:g} s); the video read in "
     "{decode:.1f} s, classified in {classify:.1f} s ({per_segment:.0f} ms per segment).":
         "{model}：整段视频的前 5 个动作（{count} 个 {window:g} 秒片段的平均）；读取视频用时 {decode:.1f} 秒，"

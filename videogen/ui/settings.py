@@ -122,7 +122,7 @@ def generation_settings(spec: ModelSpec | None, task: Task) -> SettingsWidgets:
         for group in _rows(shown):
             with gr.Row() if len(group) > 1 else nullcontext():
                 for param in group:
-                    boxes[param.name] = _box(param, props.get(param.name, {}))
+                    boxes[param.name] = setting_box(param, props.get(param.name, {}))
     return SettingsWidgets({p.name: boxes[p.name] for p in shown}, task)
 
 
@@ -134,11 +134,13 @@ def _rows(shown: tuple[Param, ...]) -> list[list[Param]]:
     return list(rows.values())
 
 
-def _box(param: Param, model_props: dict[str, Any]) -> gr.components.Component:
+def setting_box(param: Param, model_props: dict[str, Any] | None = None) -> gr.components.Component:
     """One setting's box: a text box, or a number box (blank, or the table's default: the seed's -1)."""
     label = t(param.label)
     if param.kind == "text":
         return gr.Textbox(label=label, placeholder=t(param.placeholder) if param.placeholder else None)
+    if param.kind == "choice":
+        return gr.Radio(list(param.choices), value=param.default, label=label, info=t(param.hint) if param.hint else None)
     if param.kind == "flag":
         return gr.Checkbox(label=label, value=bool(param.default), info=t(param.hint) if param.hint else None)
     props: dict[str, Any] = dict(
@@ -146,7 +148,7 @@ def _box(param: Param, model_props: dict[str, Any]) -> gr.components.Component:
         info=t(param.hint) if param.hint else None,
         step=param.step,
     )
-    props.update(model_props)
+    props.update(model_props or {})
     if param.kind == "int":
         props["precision"] = 0
         if param.model_default:

@@ -253,3 +253,43 @@ def test_a_chinese_browser_gets_a_chinese_page(browser, app: dict) -> None:
 @pytest.fixture(scope="module", autouse=True)
 def _clean_artifacts() -> None:
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
+
+
+def _choose_model(page, panel, model: str) -> None:
+    """Pick a model in the tab's model box, as a user does: open the list, click the entry."""
+    box = panel.get_by_label("Model", exact=True)
+    box.click()
+    page.get_by_role("option").filter(has_text=f"{model} (").first.click()
+
+
+def test_a_hub_model_on_a_cpu_starts_at_its_preset_and_a_long_job_asks_first(page, app: dict) -> None:
+    """Issue 17: AnyFlow chosen on this CPU fills its CPU preset, whose button says its estimate, the
+    same as the card's; a clip at the published size asks before it starts; Use the CPU preset puts
+    the preset back. (Nothing is generated: the Hub is not reachable here.)"""
+    import re
+
+    panel = _tab(page, "Text to Video")
+    _choose_model(page, panel, "anyflow-wan2.1-t2v-1.3b")
+    preset = panel.get_by_role("button", name=re.compile(r"^CPU preset: 17 frames at 384×256, 4 steps \(about .+ here\)$"))
+    preset.wait_for(timeout=60_000)
+    panel.locator("button.label-wrap").filter(has_text="Settings").first.click()  # open the accordion
+    assert [panel.get_by_label(label, exact=True).input_value() for label in ("Frames", "Height", "Width", "Steps")] == \
+        ["17", "256", "384", "4"]
+    estimate = re.search(r"\(about (.+) here\)", preset.inner_text())[1]
+    page.get_by_text("On this CPU:").first.wait_for()
+    assert f"On this CPU: about {estimate} for this clip" in _status(panel), (estimate, _status(panel).split("On this CPU")[1][:300])  # one estimate
+
+    for label, value in (("Frames", "81"), ("Height", "480"), ("Width", "832")):
+        box = panel.get_by_label(label, exact=True)
+        box.fill(value)
+        box.blur()
+    panel.get_by_label("Prompt", exact=True).fill("a paper boat on a river at dawn")
+    panel.get_by_role("button", name="Generate").click()
+    question = page.get_by_text("This clip would take about")
+    question.wait_for(timeout=30_000)
+    assert panel.get_by_role("button", name="Start anyway").is_visible()
+    assert "Downloading" not in _status(panel) and "⛔" not in _status(panel)  # nothing started
+    panel.get_by_role("button", name="Use the CPU preset").click()
+    question.wait_for(state="hidden", timeout=10_000)
+    page.wait_for_function("() => [...document.querySelectorAll('input[type=number]')].some(i => i.value === '17')")
+    assert panel.get_by_label("Frames", exact=True).input_value() == "17"

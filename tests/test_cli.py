@@ -133,7 +133,7 @@ def test_shapes_models_warn_outside_their_world(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     first, second = json.loads(done.stdout)
     [warning] = first["warnings"]
-    assert "xclip" in warning and "GB download" in warning and second["warnings"] == []
+    assert "xclip" in warning and "GiB download" in warning and second["warnings"] == []
     assert f"warning: {warning}" in done.stderr.splitlines()
 
 

@@ -60,7 +60,10 @@ def test_the_machine_is_measured_once_and_its_load_each_time(anyflow, monkeypatc
     monkeypatch.setattr("os.getloadavg", lambda: (4.0 * len(os.sched_getaffinity(0)), 0.0, 0.0))
     busy = estimate(anyflow, 17, 256, 384, 4, 1.0)  # others keep every core busy four times over
     assert busy.cpu_share == pytest.approx(0.25) and busy.matmul_gflops == pytest.approx(rate / 1e9)
-    assert busy.total_s == pytest.approx(estimate(anyflow, 17, 256, 384, 4, 1.0, rate=rate).total_s * 4)
+    idle = estimate(anyflow, 17, 256, 384, 4, 1.0, rate=rate)
+    # issue 17: the number shown is the idle machine's (the same wherever and whenever it is asked), the load beside it
+    assert busy.total_s == pytest.approx(idle.total_s) and busy.busy_s == pytest.approx(idle.total_s * 4)
+    assert "other programs use 75% of the CPU now" in busy.sentence()
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(0.2, "1 s"), (42.4, "42 s"), (100, "1 min 40 s"), (121, "2 min"),

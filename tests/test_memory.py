@@ -44,7 +44,7 @@ def test_strategy_gets_lighter_as_the_gpu_shrinks() -> None:
     # the example: Wan 2.1 1.3B on a 12 GB card runs with the text encoder on the CPU
     twelve = _plan("wan2.1-t2v-1.3b", 12)
     assert twelve.placement("text_encoder") == "cpu" and twelve.placement("transformer") == "gpu"
-    assert "text encoder on the CPU" in twelve.summary(12 * GIB) and "12 GB GPU" in twelve.summary(12 * GIB)
+    assert "text encoder on the CPU" in twelve.summary(12 * GIB) and "12 GiB GPU" in twelve.summary(12 * GIB)
 
 
 def test_peaks_grow_with_the_clip() -> None:
@@ -156,7 +156,7 @@ def test_the_app_shows_the_time_and_the_download_before_generate(steady_cpu) -> 
 
     handlers = Handlers(device="cpu")
     card = handlers.describe_model("anyflow-wan2.1-t2v-1.3b", "t2v", 17, 256, 384)
-    assert "Memory plan" in card and "On this CPU:" in card and "(4 steps:" in card and "GB download" in card
+    assert "Memory plan" in card and "On this CPU:" in card and "(4 steps:" in card and "GiB download" in card
     assert handlers.describe_model("anyflow-wan2.1-t2v-1.3b", "t2v", 17, 256, 384, steps=8) != card
     assert "(8 steps:" in handlers.describe_model("anyflow-wan2.1-t2v-1.3b", "t2v", 17, 256, 384, steps=8)
     assert "在这台 CPU 上" in handlers.describe_model("anyflow-wan2.1-t2v-1.3b", "t2v", 17, 256, 384, locale="zh-CN")

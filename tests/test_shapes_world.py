@@ -20,6 +20,7 @@ from videogen.registry import find
 from videogen.shapes import SceneSpec, describe, random_spec, render_clip, sample_params
 from videogen.shapes.world import image_warnings, prompt_warnings, real_model, video_warnings
 from videogen.media import read_frames, write_video
+from videogen.units import download_gib
 
 data = pytest.importorskip("skimage.data")
 
@@ -62,7 +63,7 @@ def test_a_photograph_is_warned_naming_the_real_model() -> None:
     real = real_model("i2v")
     assert real is not None and not real.local
     assert "real photograph" in warning and "shapes-i2v" in warning
-    assert real.id in warning and f"~{real.download_gb:g} GB download" in warning
+    assert real.id in warning and f"~{download_gib(real.download_gb)} download" in warning
 
 
 @pytest.mark.parametrize("name", ["astronaut", "chelsea", "coffee", "rocket", "camera", "coins", "moon", "hubble_deep_field"])
@@ -91,7 +92,7 @@ def test_prompts_not_about_shapes_are_warned(prompt: str) -> None:
     for spec in (T2V, PROCEDURAL):
         [warning] = prompt_warnings(spec, prompt)
         real = real_model("t2v")
-        assert spec.id in warning and real is not None and real.id in warning and "GB download" in warning
+        assert spec.id in warning and real is not None and real.id in warning and "GiB download" in warning
 
 
 def test_the_cat_prompt_says_what_it_will_draw_instead() -> None:

@@ -241,8 +241,10 @@ def plan(
     frames: int | None = None,
     height: int | None = None,
     width: int | None = None,
+    steps: int | None = None,
 ) -> MemoryPlan:
-    """Where each component of a generator would run on a machine, and whether it fits.
+    """Where each component of a generator would run on a machine, and whether it fits; on a CPU
+    also how long the clip would take there (``steps``: the model's default unless given).
 
     Unset machine figures are read from this machine (its first GPU when ``device`` is cuda or
     unset and CUDA is present). Registry models need no network; others are sized from the Hub's
@@ -254,7 +256,8 @@ def plan(
     from videogen.models import ModelCache
     from videogen.params import positive
 
-    frames, height, width = (positive(name, value, is_whole=True) for name, value in (("frames", frames), ("height", height), ("width", width)))
+    frames, height, width, steps = (positive(name, value, is_whole=True) for name, value in
+                                    (("frames", frames), ("height", height), ("width", width), ("steps", steps)))
     gpu_memory_gib, ram_gib = positive("gpu_memory_gib", gpu_memory_gib), positive("ram_gib", ram_gib)
     listed = [m for m in MODELS if m.id == model and m.task in ((task,) if task else ("t2v", "i2v"))]
     spec = listed[0] if listed else resolve(model, task or "t2v")
@@ -275,7 +278,7 @@ def plan(
     request = MemoryRequest(
         device="cuda" if cuda else "cpu", gpu_bytes=int((gpu_memory_gib or 0) * GIB) if cuda else 0,
         ram_bytes=int(ram_gib * GIB) if ram_gib else ram_bytes(), frames=frames or d.frames,
-        height=height or d.height, width=width or d.width,
+        height=height or d.height, width=width or d.width, steps=steps or 0,
     )
     return plan_memory(spec, request, ModelCache.component_sizes(spec, request.dtype if cuda else "bfloat16"))
 

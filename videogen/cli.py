@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--task", choices=["t2v", "i2v"], help="for models that do both (default: t2v)")
     plan.add_argument("--gpu-memory", type=float, metavar="GIB", help="the GPU's memory in GiB (default: this machine's GPU)")
     plan.add_argument("--ram", type=float, metavar="GIB", help="the machine's RAM in GiB (default: this machine's)")
-    _add_options(plan, (params.FRAMES, params.HEIGHT, params.WIDTH))
+    _add_options(plan, (params.FRAMES, params.HEIGHT, params.WIDTH, params.STEPS))
     plan.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
 
     evaluate = sub.add_parser("eval", parents=[common], help="measure the embedded shapes-world models (offline)")
@@ -204,15 +204,19 @@ def _clock(seconds: float) -> str:
 
 
 def _print_plan(plan: Any) -> None:
-    gib = 1024**3
+    from videogen.sizing.estimate import Estimate
+    from videogen.units import GIB, gib
+
     print(f"{plan.model}: {plan.frames} frames at {plan.width}x{plan.height} on {plan.device} ({plan.dtype})")
     for c in plan.components:
-        print(f"  {c.name:14} {c.params / 1e9:6.2f} B params  {c.bytes / gib:6.2f} GiB {c.dtype:9} -> {c.placement}")
-    print(f"strategy {plan.strategy}{' + VAE tiling' if plan.vae_tiling else ''}: peak GPU {plan.peak_gpu_bytes / gib:.1f} GiB, "
-          f"peak RAM {plan.peak_ram_bytes / gib:.1f} GiB")
+        print(f"  {c.name:14} {c.params / 1e9:6.2f} B params  {c.bytes / GIB:6.2f} GiB {c.dtype:9} -> {c.placement}")
+    print(f"strategy {plan.strategy}{' + VAE tiling' if plan.vae_tiling else ''}: peak GPU {gib(plan.peak_gpu_bytes)}, "
+          f"peak RAM {gib(plan.peak_ram_bytes)}")
     print(("fits: " if plan.fits else "does not fit: ") + plan.reason)
     for line in plan.suggestions:
         print(f"  {line}")
+    if plan.fits and plan.estimate:
+        print("on this CPU: " + Estimate.from_json(plan.estimate).sentence())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -225,16 +229,19 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps([r.to_json() for r in rows], indent=2))
             else:
-                for r in rows:
-                    s = r.spec
-                    mark = "downloaded" if r.downloaded else f"~{s.download_gb:g} GB to download"
-                    print(f"{s.task:9} {s.id:22} {mark:24} {s.license:30} {s.repo_id}")
+                from videogen.units import download_gib
+
+                table = [(r.spec.task, r.spec.id, "downloaded" if r.downloaded else f"~{download_gib(r.spec.download_gb)} "
+                          "to download", r.spec.license, r.spec.repo_id) for r in rows]
+                widths = [max(len(row[i]) for row in table) for i in range(4)]
+                for row in table:  # columns as wide as their longest entry: long ids stay aligned
+                    print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
             return 0
 
         if args.command == "plan":
             result = api.plan(
                 args.model, task=args.task, device=getattr(args, "device", None), gpu_memory_gib=args.gpu_memory,
-                ram_gib=args.ram, frames=args.frames, height=args.height, width=args.width,
+                ram_gib=args.ram, frames=args.frames, height=args.height, width=args.width, steps=args.steps,
             )
             if args.json:
                 print(json.dumps(result.to_json(), indent=2))

@@ -153,6 +153,9 @@ class ModelSpec:
     local: bool = False  # repo_id is a folder on disk: nothing to download
     reference: bool = False  # a non-learned reference: chosen by name only, never the default
     size_multiple: int = 0  # overrides the family's when non-zero
+    # On a CPU: the settings the page fills in when this model is chosen (a short clip that finishes
+    # there in minutes, not hours); None: the model's defaults
+    cpu_preset: Defaults | None = None
 
     @property
     def family_info(self) -> Family:
@@ -197,6 +200,10 @@ WAN22_DOWNLOAD_GB = round(sum(n for _, n in WAN22_TI2V_5B) * 4 / 1e9, 1)
 # (float32): the same files as Wan 2.1 1.3B's plus 2 bytes per transformer parameter. Not read from the Hub.
 ANYFLOW_DOWNLOAD_GB = round((22_723_671_744 + 507_591_892 + 2 * 1_421_752_384) / 1e9, 1)
 
+# CPU presets: one second of video at 384x256 (each family's frame and size grid), fewer steps
+LTX_CPU_PRESET = Defaults(frames=25, height=256, width=384, fps=24, steps=20, guidance=3.0)
+WAN22_CPU_PRESET = Defaults(frames=25, height=256, width=384, fps=24, steps=20, guidance=5.0)
+
 # fmt: off
 MODELS: tuple[ModelSpec, ...] = (
     # ---- text to video -------------------------------------------------------------------------
@@ -205,6 +212,7 @@ MODELS: tuple[ModelSpec, ...] = (
         repo_id="Wan-AI/Wan2.1-T2V-1.3B-Diffusers", revision=WAN21_1_3B_REVISION, license="apache-2.0",
         download_gb=28.9, components=WAN21_1_3B,
         defaults=Defaults(frames=81, height=480, width=832, fps=16, steps=50, guidance=5.0),
+        cpu_preset=Defaults(frames=17, height=256, width=384, fps=16, steps=20, guidance=5.0),
         description="Wan 2.1 text-to-video, 1.3B parameters, 480p",
     ),
     ModelSpec(
@@ -212,6 +220,7 @@ MODELS: tuple[ModelSpec, ...] = (
         repo_id="Lightricks/LTX-Video", license="ltx-video open weights (see model card)",
         download_gb=LTX_DOWNLOAD_GB, components=LTX_VIDEO_2B,
         defaults=Defaults(frames=161, height=480, width=704, fps=24, steps=50, guidance=3.0),
+        cpu_preset=LTX_CPU_PRESET,
         description="LTX-Video 2B, fast text-to-video at 24 fps",
     ),
     ModelSpec(
@@ -220,14 +229,15 @@ MODELS: tuple[ModelSpec, ...] = (
         download_gb=ANYFLOW_DOWNLOAD_GB, components=ANYFLOW_1_3B,
         # AnyFlow's docs and NVlabs' demo: 4 steps, guidance 1.0 (folded into the weights), 16 fps, 480x832
         defaults=Defaults(frames=81, height=480, width=832, fps=16, steps=4, guidance=1.0),
-        description="AnyFlow Wan 2.1 1.3B, distilled to 4 steps: the fastest on a CPU (a 1-s clip at 384x256 in about "
-                    "2 min on 2 cores)",
+        cpu_preset=Defaults(frames=17, height=256, width=384, fps=16, steps=4, guidance=1.0),
+        description="AnyFlow Wan 2.1 1.3B, distilled to 4 steps: the fastest on a CPU",
     ),
     ModelSpec(
         id="wan2.2-ti2v-5b", task="t2v", family="wan",
         repo_id="Wan-AI/Wan2.2-TI2V-5B-Diffusers", license="apache-2.0",
         download_gb=WAN22_DOWNLOAD_GB, components=WAN22_TI2V_5B, size_multiple=32,
         defaults=Defaults(frames=121, height=704, width=1280, fps=24, steps=50, guidance=5.0),
+        cpu_preset=WAN22_CPU_PRESET,
         description="Wan 2.2 text+image-to-video, 5B parameters, 720p",
     ),
     # ---- image to video ------------------------------------------------------------------------
@@ -236,6 +246,7 @@ MODELS: tuple[ModelSpec, ...] = (
         repo_id="Lightricks/LTX-Video", license="ltx-video open weights (see model card)",
         download_gb=LTX_DOWNLOAD_GB, components=LTX_VIDEO_2B,
         defaults=Defaults(frames=161, height=480, width=704, fps=24, steps=50, guidance=3.0),
+        cpu_preset=LTX_CPU_PRESET,
         description="LTX-Video 2B animating a still image",
     ),
     ModelSpec(
@@ -243,6 +254,7 @@ MODELS: tuple[ModelSpec, ...] = (
         repo_id="Wan-AI/Wan2.2-TI2V-5B-Diffusers", license="apache-2.0",
         download_gb=WAN22_DOWNLOAD_GB, components=WAN22_TI2V_5B, size_multiple=32,
         defaults=Defaults(frames=121, height=704, width=1280, fps=24, steps=50, guidance=5.0),
+        cpu_preset=WAN22_CPU_PRESET,
         description="Wan 2.2 TI2V 5B animating a still image, 720p",
     ),
     # ---- action recognition --------------------------------------------------------------------

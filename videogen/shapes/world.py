@@ -51,6 +51,7 @@ from videogen.registry import MODELS, ModelSpec, Task, find
 from videogen.shapes import vocab
 from videogen.shapes.prompt import describe, parse_prompt
 from videogen.shapes.render import OUTLINE_COLOR
+from videogen.units import download_gib
 
 logger = logging.getLogger(__name__)
 
@@ -90,12 +91,12 @@ def real_model(task: Task) -> ModelSpec | None:
 
 
 def _switch_to(task: Task, what: str) -> str:
-    """``For real images use ltx-video (~19 GB download, needs a GPU).``"""
+    """``For real images use ltx-video (~17.7 GiB download, best on a GPU).``"""
     spec = real_model(task)
     if spec is None:
         return ""
-    gpu = ", needs a GPU" if task != "classify" else ""
-    return f" For {what} use {spec.id} (~{spec.download_gb:g} GB download{gpu})."
+    gpu = ", best on a GPU" if task != "classify" else ""
+    return f" For {what} use {spec.id} (~{download_gib(spec.download_gb)} download{gpu})."
 
 
 def _in_world(spec: ModelSpec) -> bool:

@@ -17,8 +17,11 @@ The work is counted from the published configs (:mod:`videogen.sizing.components
   ``torch.utils.flop_counter`` on the full-size VAEs), times frames x height x width.
 
 The machine's speed is the dense bfloat16 matmul rate, measured once per process
-(:func:`matmul_rate`, three 4096x4096 products: about a second), times the share of the cores
-that other programs leave free now (:func:`cpu_share`, from the load average). Each stage runs at a
+(:func:`matmul_rate`, three 4096x4096 products: about a second). The seconds are for the machine as
+it is when nothing else runs, so that the card, the settings line and ``plan`` say the same number
+however busy the machine was a moment ago; the share of the cores other programs take now
+(:func:`cpu_share`, from the load average) is kept beside them (``cpu_share``, ``busy_s``) and said
+separately. Each stage runs at a
 fraction of that rate (:data:`EFFICIENCY`), measured with ``benchmarks/cpu_clip.py`` (full-size
 components, random weights, bfloat16) on the development machine: a quarter to two fifths of it
 (attention, normalisation and convolutions are not one big matmul). Loading is estimated
@@ -33,6 +36,7 @@ from __future__ import annotations
 import functools
 import os
 import statistics
+import threading
 import time
 from dataclasses import asdict, dataclass
 
@@ -54,6 +58,7 @@ TEXT_EFFICIENCY = {"ltx": 0.17}  # 128 tokens make small matrices
 # A component its family runs in float32 (Wan 2.1's VAE): the README's float32 matmul rates are a third
 # to a fifth of the bfloat16 ones here, and Wan's float32 VAE took 129 s where 45 s is estimated in bfloat16.
 FLOAT32_SLOWDOWN = 3.0
+BUSY_SHARE = 0.9  # below this share of the cores free, an estimate says the machine is busy (and slower)
 DISK_BYTES_PER_S = 0.5e9  # safetensors read and cast to bfloat16: assumed for a local SSD, not measured
 
 
@@ -75,7 +80,26 @@ class Estimate:
 
     @property
     def total_s(self) -> float:
+        """On this machine with nothing else running (the number every surface shows)."""
         return self.text_s + self.denoise_s + self.decode_s
+
+    @property
+    def busy_s(self) -> float:
+        """The same while other programs keep taking the share of the CPU they take now."""
+        return self.total_s / max(self.cpu_share, 0.05)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Estimate:
+        """An estimate back from :meth:`to_json` (a plan's ``estimate``)."""
+        return cls(**{k: v for k, v in data.items() if k not in ("denoise_s", "total_s")})
+
+    def sentence(self) -> str:
+        """The estimate in words, as the CLI's ``plan`` says it (the page says the same in its language)."""
+        busy = (f"; other programs use {1 - self.cpu_share:.0%} of the CPU now: about {duration(self.busy_s)} while "
+                "they do" if self.cpu_share < BUSY_SHARE else "")
+        return (f"about {duration(self.total_s)} for this clip ({self.steps} steps: text {duration(self.text_s)}, "
+                f"denoising {duration(self.denoise_s)}, decoding {duration(self.decode_s)}), and about "
+                f"{duration(self.load_s)} to load the model first{busy}")
 
     def to_json(self) -> dict:
         return {**{k: round(v, 2) if isinstance(v, float) else v for k, v in asdict(self).items()},
@@ -127,8 +151,21 @@ def vae_flops(spec: ModelSpec, frames: int, height: int, width: int) -> float:
 # This machine
 
 
-@functools.lru_cache(maxsize=1)
+_RATE_LOCK = threading.Lock()  # two requests at once measure once, and get the same rate
+
+
 def matmul_rate() -> float:
+    """:func:`measure_matmul_rate`, measured once per process (the first caller measures, the others wait)."""
+    with _RATE_LOCK:
+        return _measured_rate()
+
+
+@functools.lru_cache(maxsize=1)
+def _measured_rate() -> float:
+    return measure_matmul_rate()
+
+
+def measure_matmul_rate() -> float:
     """Dense bfloat16 matmul FLOP/s of this CPU's cores, once per process: two 4096x4096 products,
     each timed by the CPU seconds it took per torch thread (CPU time, not the clock, so that other
     programs running now do not count: :func:`cpu_share` does that). A CPU without fast bfloat16
@@ -176,10 +213,10 @@ def estimate(
     """Seconds for one run of ``spec`` on this CPU.
 
     ``params``: each component's parameter count (default: the registry's); ``rate``: FLOP/s
-    (default: :func:`matmul_rate` x :func:`cpu_share`, this machine now).
+    (default: :func:`matmul_rate`, this machine idle; the load now is kept as ``cpu_share``).
     """
     share = 1.0 if rate else cpu_share()
-    rate = rate or matmul_rate() * share
+    rate = rate or matmul_rate()
     sizes = {c.name: c for c in component_sizes(spec, "bfloat16", params)}
     passes = 2 if guidance > 1.0 else 1  # guidance adds the negative prompt and the unconditional pass
     text = sum(text_encoder_flops(spec, c.params) for name, c in sizes.items() if name.startswith("text_encoder"))
@@ -196,7 +233,7 @@ def estimate(
         steps=steps,
         decode_s=vae_flops(spec, frames, height, width) / (rate * EFFICIENCY["vae"]) * slowdown("vae"),
         load_s=on_disk / DISK_BYTES_PER_S,
-        matmul_gflops=rate / share / 1e9,
+        matmul_gflops=rate / 1e9,
         cpu_share=share,
     )
 

@@ -33,14 +33,14 @@ output pixel (full-size VAEs with random weights, decoded on a CPU; see the coef
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 from videogen.registry import ModelSpec
 from videogen.sizing.components import ComponentSize, component_sizes
 from videogen.sizing.tokens import TEXT_TOKENS, latent_tokens, transformer_width
-
-GIB = 1024**3
+from videogen.units import GIB, gib
 Placement = Literal["gpu", "offload", "stream", "cpu"]
 STRATEGIES = ("resident", "model_offload", "text_encoder_cpu", "group_offload")
 
@@ -68,6 +68,9 @@ class MemoryRequest:
     dtype: str = "bfloat16"  # the pipeline's dtype on CUDA
     steps: int = 0  # for the time estimate; 0: the model's default
     guidance: float | None = None  # for the time estimate; None: the model's default
+
+
+Ranker = Callable[[ModelSpec, MemoryRequest], float]  # seconds a model would take for a request (lower: sooner)
 
 
 @dataclass(frozen=True)
@@ -110,13 +113,13 @@ class MemoryPlan:
 
     def summary(self, gpu_bytes: int = 0) -> str:
         """One line for the UI: what runs where and how much memory it takes."""
-        ram = f"~{self.peak_ram_bytes / GIB:.0f} GB RAM"
+        ram = f"~{gib(self.peak_ram_bytes, 0)} RAM"
         if not self.fits:
             return f"Does not fit: {self.reason}" + (f" {self.suggestions[0]}" if self.suggestions else "")
         if self.device == "cpu":
             freed = " (the text encoder freed after encoding)" if self.free_text_encoder else ""
             return f"Runs on the CPU in {self.dtype}; {ram}{freed}."
-        where = f"your {gpu_bytes / GIB:.0f} GB GPU" if gpu_bytes else "the GPU"
+        where = f"your {gib(gpu_bytes, 0)} GPU" if gpu_bytes else "the GPU"
         how = {
             "resident": "with everything on the GPU",
             "model_offload": "moving one component at a time onto the GPU",
@@ -124,7 +127,7 @@ class MemoryPlan:
             "group_offload": "with the text encoder on the CPU and the transformer streamed layer by layer",
         }[self.strategy]
         tiling = ", VAE tiled" if self.vae_tiling else ""
-        return f"Fits {where} {how}{tiling}: ~{self.peak_gpu_bytes / GIB:.1f} GB GPU, {ram}."
+        return f"Fits {where} {how}{tiling}: ~{gib(self.peak_gpu_bytes)} GPU, {ram}."
 
 
 # ----------------------------------------------------------------------------------------------
@@ -202,11 +205,13 @@ def _peaks(sizes: list[ComponentSize], where: dict[str, Placement], act: Activat
 
 def fit_memory(
     spec: ModelSpec, request: MemoryRequest, sizes: list[ComponentSize] | None = None, *, suggest: bool = True,
+    rank: Ranker | None = None,
 ) -> MemoryPlan:
     """The fastest placement of ``spec`` that fits ``request``'s machine, or why none does (with
-    ``suggest``: and what would fit instead). Memory only: no time estimate."""
+    ``suggest``: and what would fit instead, the soonest done first by ``rank``: see
+    :func:`suggestions`). Memory only: no time estimate."""
     if request.device == "cpu":
-        return _plan_cpu(spec, request, sizes, suggest)
+        return _plan_cpu(spec, request, sizes, suggest, rank)
     sizes = sizes or component_sizes(spec, request.dtype)
     act = activation_bytes(spec, sizes, request.frames, request.height, request.width)
     layers = transformer_width(spec, next((c.params for c in sizes if c.name == "transformer"), 0))[2]
@@ -229,11 +234,12 @@ def fit_memory(
     if ram > request.ram_bytes:
         short.append(f"needs ~{ram / GIB:.1f} GiB of RAM, the machine has {request.ram_bytes / GIB:.0f} GiB")
     plan = _plan(spec, request, sizes, strategy, where, tiled, gpu, ram, False, f"{spec.id}: " + "; ".join(short) + ".")
-    plan.suggestions = suggestions(spec, request) if suggest else []
+    plan.suggestions = suggestions(spec, request, rank) if suggest else []
     return plan
 
 
-def _plan_cpu(spec: ModelSpec, request: MemoryRequest, sizes: list[ComponentSize] | None, suggest: bool) -> MemoryPlan:
+def _plan_cpu(spec: ModelSpec, request: MemoryRequest, sizes: list[ComponentSize] | None, suggest: bool,
+              rank: Ranker | None) -> MemoryPlan:
     """A CPU host: everything in RAM, bfloat16 (float32 needs twice the RAM for no better result).
 
     The first that fits of: everything kept, VAE whole (fastest); VAE tiled (tiles overlap: at
@@ -264,7 +270,7 @@ def _plan_cpu(spec: ModelSpec, request: MemoryRequest, sizes: list[ComponentSize
     plan = _plan(spec, replace(request, dtype=dtype), sizes, "cpu", where, tiled, 0, ram, fits, reason)
     plan.free_text_encoder = free and fits
     if not fits and suggest:
-        plan.suggestions = suggestions(spec, request)
+        plan.suggestions = suggestions(spec, request, rank)
     return plan
 
 
@@ -278,8 +284,10 @@ def _plan(spec: ModelSpec, request: MemoryRequest, sizes: list[ComponentSize], s
     )
 
 
-def suggestions(spec: ModelSpec, request: MemoryRequest) -> list[str]:
-    """What would fit instead: fewer frames, a smaller size, or another model."""
+def suggestions(spec: ModelSpec, request: MemoryRequest, rank: Ranker | None = None) -> list[str]:
+    """What would fit instead: fewer frames, a smaller size, or the other model that fits and (by
+    ``rank``: seconds to run, lower first; default: fewest parameters) finishes soonest. On a CPU the
+    other models are tried at their CPU presets, elsewhere at their defaults."""
     out = []
     step = spec.family_info.frame_step
     frames = request.frames
@@ -294,11 +302,21 @@ def suggestions(spec: ModelSpec, request: MemoryRequest) -> list[str]:
         out.append(f"It fits at {half_w}x{half_h}.")
     from videogen.registry import models_for
 
+    fitting: list[tuple[float, ModelSpec, MemoryRequest, str]] = []
     for other in models_for(spec.task):
-        if other.id != spec.id and not other.local and other.components:
-            d = other.defaults
-            if fit_memory(other, replace(request, frames=d.frames, height=d.height, width=d.width), suggest=False).fits:
-                out.append(f"{other.id} fits at its defaults ({d.frames} frames, {d.width}x{d.height}).")
+        if other.id == spec.id or other.local or not other.components:
+            continue
+        preset = other.cpu_preset if request.device == "cpu" and other.cpu_preset else None
+        d = preset or other.defaults
+        tried = replace(request, frames=d.frames, height=d.height, width=d.width, steps=d.steps, guidance=d.guidance)
+        if fit_memory(other, tried, suggest=False).fits:
+            seconds = rank(other, tried) if rank else float(sum(n for _, n in other.components))
+            where = "its CPU preset" if preset else "its defaults"
+            fitting.append((seconds, other, tried, f"{where} ({d.frames} frames, {d.width}x{d.height}, {d.steps} steps)"))
+    if fitting:
+        _, best, _, settings = min(fitting, key=lambda item: item[0])
+        soonest = " and finishes soonest" if len(fitting) > 1 or rank else ""
+        out.append(f"{best.id} fits{soonest} at {settings}.")
     if not out:
         out.append("Nothing listed fits this machine; a smaller shapes-world model runs anywhere.")
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from videogen.registry import ModelSpec
 from videogen.sizing.components import ComponentSize
-from videogen.sizing.estimate import estimate
+from videogen.sizing.estimate import Estimate, estimate
 from videogen.sizing.memory import MemoryPlan, MemoryRequest, fit_memory
 
 
@@ -20,11 +20,21 @@ def plan_memory(
     """The fastest placement of ``spec`` that fits ``request``'s machine, or why none does; on a
     CPU (with ``suggest``: the plan asked for, not one tried for a suggestion) also how long the run
     will take here (``estimate_s``, ``estimate``)."""
-    plan = fit_memory(spec, request, sizes, suggest=suggest)
+    plan = fit_memory(spec, request, sizes, suggest=suggest, rank=cpu_seconds if request.device == "cpu" else None)
     if request.device == "cpu" and suggest:
-        d = spec.defaults
-        guidance = d.guidance if request.guidance is None else request.guidance
-        timing = estimate(spec, request.frames, request.height, request.width, request.steps or d.steps, guidance,
-                          params={c.name: c.params for c in plan.components})
+        timing = run_estimate(spec, request, {c.name: c.params for c in plan.components})
         plan.estimate_s, plan.estimate = round(timing.total_s, 1), timing.to_json()
     return plan
+
+
+def run_estimate(spec: ModelSpec, request: MemoryRequest, params: dict[str, int] | None = None) -> Estimate:
+    """How long ``request`` takes with ``spec`` on this CPU: the one estimate behind the page's card
+    and settings line, the CLI's ``plan`` and the "does not fit" advice."""
+    d = spec.defaults
+    guidance = d.guidance if request.guidance is None else request.guidance
+    return estimate(spec, request.frames, request.height, request.width, request.steps or d.steps, guidance, params=params)
+
+
+def cpu_seconds(spec: ModelSpec, request: MemoryRequest) -> float:
+    """:func:`run_estimate`'s total: the ranking of the models that fit (the soonest done first)."""
+    return run_estimate(spec, request).total_s

@@ -32,6 +32,7 @@ from videogen.ui import action_recognition, image_to_video, text_to_video
 from videogen.ui.examples import shapes_examples
 from videogen.ui.handlers import Handlers
 from videogen.ui.model_info import model_card, model_choices, page_texts
+from videogen.ui.long_jobs import LongJobFunctions
 from videogen.ui.i18n import Blocks, Locale, locale_of, t, tr
 from videogen.ui.worker import CancelBoard, cancel_folder
 from videogen.ui.zerogpu import on_gpu, spaces_module
@@ -70,6 +71,7 @@ def build_demo(handlers: Handlers, *, max_queue: int = 16) -> App:
     delete_cache = (policy.delete_every_s, policy.delete_after_s) if policy.delete_after_s else None
     if spaces_module() is not None:  # ZeroGPU runs the jobs in its worker process: Cancel reaches them by file
         handlers.cancels = CancelBoard(folder=cancel_folder())
+    long_jobs = LongJobFunctions(handlers.preset_label, handlers.cpu_preset, handlers.long_job_question)
     with App(title=TITLE, delete_cache=delete_cache) as demo:
         gr.Markdown(t(INTRO))
         if policy.public:
@@ -84,14 +86,14 @@ def build_demo(handlers: Handlers, *, max_queue: int = 16) -> App:
             text_to_video.build_tab(
                 on_gpu(handlers.text_to_video, "t2v"), handlers.cancel, handlers.model_changed, handlers.describe_model, model_choices("t2v"),
                 default, model_card(default, "t2v"), T2V_EXAMPLES, page_texts=page_texts, on_load=demo.load,
-                custom_models=policy.allow_custom_models,
+                custom_models=policy.allow_custom_models, long_jobs=long_jobs,
             )
         with gr.Tab(t("Image to Video")):
             default = handlers.default_model("i2v")
             image_to_video.build_tab(
                 on_gpu(handlers.image_to_video, "i2v"), handlers.cancel, handlers.model_changed, handlers.describe_model, model_choices("i2v"),
                 default, model_card(default, "i2v"), examples.images, page_texts=page_texts, on_load=demo.load,
-                custom_models=policy.allow_custom_models,
+                custom_models=policy.allow_custom_models, long_jobs=long_jobs,
             )
         with gr.Tab(t("Action Recognition")):
             action_recognition.build_tab(

@@ -12,6 +12,7 @@ import gradio as gr
 from videogen.registry import Task
 from videogen.ui.history import HistoryPanel, history_panel
 from videogen.ui.i18n import locale_of, t
+from videogen.ui.long_jobs import LongJobs
 from videogen.ui.settings import SettingsWidgets
 
 GPU_QUEUE = "gpu"  # one queue for every task that runs a model: one job on the GPU at a time
@@ -75,10 +76,12 @@ def follow_model(
 
 
 def on_generate(
-    trigger: Callable, generate: Callable, inputs: dict[str, Any], outputs: list, status: gr.Markdown, **api: Any,
+    trigger: Callable, generate: Callable, inputs: dict[str, Any], outputs: list, status: gr.Markdown,
+    ask: Callable[[Any], Any] | None = None, **api: Any,
 ) -> None:
     """Generate on ``trigger``, in the GPU queue; the last run's status is cleared first, so that no
-    stale status stands next to a new run's message (even when its inputs fail to load).
+    stale status stands next to a new run's message (even when its inputs fail to load). With
+    ``ask`` (:func:`videogen.ui.long_jobs.wire_long_jobs`) a job too long for this CPU asks first.
 
     preprocess=False (:func:`wire_buttons` passes it): the handler gets the values as sent, so that
     text or NaN in a number box is refused with the setting's name
@@ -89,20 +92,26 @@ def on_generate(
     ``inputs`` are the handler's parameters by name (:func:`videogen.ui.endpoints.named_inputs`):
     each value reaches the handler under its name, not at a position.
     """
-    trigger(lambda: "", outputs=status, api_visibility="private", queue=False).then(
-        generate, inputs_kwargs=inputs, outputs=outputs, concurrency_id=GPU_QUEUE, concurrency_limit=1, **api,
-    )
+    cleared = trigger(lambda: "", outputs=status, api_visibility="private", queue=False)
+    run = ask(cleared).success if ask is not None else cleared.then
+    run(generate, inputs_kwargs=inputs, outputs=outputs, concurrency_id=GPU_QUEUE, concurrency_limit=1, **api)
 
 
 def wire_buttons(
     run: gr.Button, prompt: gr.Textbox, stop: gr.Button, generate: Callable, cancel: Callable,
-    inputs: dict[str, Any], results: Results, api_name: str,
+    inputs: dict[str, Any], results: Results, api_name: str, jobs: LongJobs | None = None,
+    ask: Callable[[Any], Any] | None = None,
 ) -> None:
     """Generate on the button (the HTTP endpoint ``api_name``) and on Enter in the prompt; Cancel.
+    With ``jobs`` and ``ask``, a job too long for this CPU asks first, and Start anyway starts it.
 
     preprocess=False: the handler gets the values as sent (see :func:`on_generate`).
     """
     outputs = results.outputs()
-    on_generate(run.click, generate, inputs, outputs, results.status, api_name=api_name, preprocess=False)
-    on_generate(prompt.submit, generate, inputs, outputs, results.status, api_visibility="private", preprocess=False)
+    on_generate(run.click, generate, inputs, outputs, results.status, ask, api_name=api_name, preprocess=False)
+    on_generate(prompt.submit, generate, inputs, outputs, results.status, ask, api_visibility="private", preprocess=False)
+    if jobs is not None:
+        on_generate(jobs.start.click, generate, inputs, outputs, results.status, api_visibility="private",
+                     preprocess=False)
+        jobs.start.click(lambda: gr.update(visible=False), outputs=jobs.question, api_visibility="private", queue=False)
     stop.click(cancel, outputs=results.status, api_visibility="private", queue=False)

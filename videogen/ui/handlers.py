@@ -28,7 +28,7 @@ from videogen.registry import ModelSpec, Task, find
 from videogen.ui.history import Clip, add_clip
 from videogen.ui.i18n import Locale, locale_of, tr
 from videogen.ui.endpoints import endpoint
-from videogen.ui.model_info import cuda_likely, model_card, plan_line
+from videogen.ui.model_info import cuda_likely, long_job_question, model_card, plan_line, preset_label
 from videogen.ui.settings import request_values, settings_updates
 from videogen.ui.worker import CancelBoard, ReaderWatch, TimeLeft, describe, gradio_pending, run_streaming
 
@@ -259,9 +259,30 @@ class Handlers:
         """The card for the chosen model, and its settings boxes: blank, with the model's defaults as
         placeholders and its grid as the spinners' step (or filled with ``values``, a history clip's)."""
         spec: ModelSpec | None = find(model, task)
+        if values is None and spec is not None and spec.cpu_preset is not None and not cuda_likely(self.device):
+            values = spec.cpu_preset  # on a CPU a Hub generator starts at its preset: minutes, not hours
         size = (values.frames, values.height, values.width) if values else (None, None, None)
-        card = self.describe_model(model, task, *size, locale) if spec else model_card(model, task, locale)
+        steps = values.steps if values else None
+        card = self.describe_model(model, task, *size, locale, steps=steps) if spec else model_card(model, task, locale)
         return (card, *settings_updates(spec, task, values, locale))
+
+    def cpu_preset(self, model: str, task: Task, locale: Locale = "en") -> tuple[Any, ...]:
+        """The card and the settings boxes filled with the model's CPU preset (the preset button)."""
+        spec = find(model, task)
+        return self.model_changed(model, task, spec.cpu_preset if spec else None, locale)
+
+    def preset_label(self, model: str, task: Task, locale: Locale = "en") -> str | None:
+        """The CPU preset button's text with its estimate here; None: no button (a GPU, no preset)."""
+        if cuda_likely(self.device):
+            return None
+        return preset_label(lambda: self.engine, model, task, locale)
+
+    def long_job_question(
+        self, model: str, task: Task, frames: float | None, height: float | None, width: float | None,
+        steps: float | None = None, locale: Locale = "en",
+    ) -> str | None:
+        """What to ask before a clip estimated at more than half an hour on this CPU; None: start it."""
+        return long_job_question(lambda: self.engine, model, task, frames, height, width, steps, locale)
 
 
 def uploaded_path(file: str | dict | None) -> str | None:

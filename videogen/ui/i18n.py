@@ -124,8 +124,18 @@ ZH_CN: dict[str, str] = {
     # -- models ----------------------------------------------------------------------------------
     "{model} ({state})": "{model}（{state}）",
     "downloaded": "已下载",
-    "{gb:g} GB download": "需下载 {gb:g} GB",
-    ", {billions:.1f}B params": "，{billions:.1f}B 参数",
+    "{size} download": "需下载 {size}",
+    "CPU preset: {frames} frames at {width}×{height}, {steps} steps (about {time} here)":
+        "CPU 预设：{frames} 帧，{width}×{height}，{steps} 步（在这里约 {time}）",
+    "⏱️ This clip would take about {time} on this CPU.": "⏱️ 这段视频在这台 CPU 上约需 {time}。",
+    "Start it anyway, or use the {preset}.": "仍然开始，或使用{preset}。",
+    "Start it anyway, or ask for fewer frames, a smaller size or fewer steps.": "仍然开始，或减少帧数、缩小尺寸或减少步数。",
+    "⏱️ This clip would take about {time} on this CPU, even at its CPU preset. Start it anyway, or run it where "
+    "there is a GPU.": "⏱️ 即使使用 CPU 预设，这段视频在这台 CPU 上也约需 {time}。仍然开始，或在有 GPU 的机器上运行。",
+    "Start anyway": "仍然开始",
+    "Use the CPU preset": "使用 CPU 预设",
+    "Other programs use {share:.0%} of the CPU now: about {busy} while they do.":
+        "其他程序正在占用 {share:.0%} 的 CPU：在此期间约需 {busy}。",
     "**{model}**: a Hub repo or folder; its family is read from its config when you run it. Check its "
     "license on its model card.":
         "**{model}**：Hub 仓库或文件夹；运行时从它的配置读取模型家族。许可证请查看它的模型卡。",
@@ -146,8 +156,7 @@ ZH_CN: dict[str, str] = {
     "Wan 2.1 text-to-video, 1.3B parameters, 480p": "Wan 2.1 文生视频，1.3B 参数，480p",
     "LTX-Video 2B, fast text-to-video at 24 fps": "LTX-Video 2B，快速文生视频，24 fps",
     "Wan 2.2 text+image-to-video, 5B parameters, 720p": "Wan 2.2 文本+图像生视频，5B 参数，720p",
-    "AnyFlow Wan 2.1 1.3B, distilled to 4 steps: the fastest on a CPU (a 1-s clip at 384x256 in about 2 min on 2 cores)":
-        "AnyFlow Wan 2.1 1.3B，蒸馏到 4 步：CPU 上最快（2 核上约 2 分钟生成一段 384x256 的 1 秒视频）",
+    "AnyFlow Wan 2.1 1.3B, distilled to 4 steps: the fastest on a CPU": "AnyFlow Wan 2.1 1.3B，蒸馏到 4 步：CPU 上最快",
     "LTX-Video 2B animating a still image": "LTX-Video 2B，让静态图像动起来",
     "Wan 2.2 TI2V 5B animating a still image, 720p": "Wan 2.2 TI2V 5B，让静态图像动起来，720p",
     "X-CLIP base/32 (Kinetics-400 top-1 80.4%): Kinetics-400 actions by default, or your own labels; "
@@ -242,6 +251,27 @@ def tr(text: str, locale: Locale = "en", /, **values: object) -> str:
     """``text`` in ``locale`` (English when there is no translation), its ``{fields}`` filled with ``values``."""
     template = TABLES.get(locale, {}).get(text, text)
     return template.format(**values) if values else template
+
+
+UNITS_ZH = ((re.compile(r"(\d) h\b"), r"\1 小时"), (re.compile(r"(\d) min\b"), r"\1 分钟"), (re.compile(r"(\d) s\b"), r"\1 秒"))
+PARTS_ZH = {"transformer": "Transformer", "text encoder": "文本编码器", "VAE": "VAE", "image encoder": "图像编码器"}
+
+
+def tr_units(text: str, locale: Locale = "en") -> str:
+    """A duration ("1 h 5 min", "40 s") in ``locale``'s units."""
+    if locale != "zh-CN":
+        return text
+    for pattern, replacement in UNITS_ZH:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def tr_parts(text: str, locale: Locale = "en") -> str:
+    """A parameter breakdown ("1.4B transformer + 5.7B text encoder") with the components named in ``locale``."""
+    if locale != "zh-CN":
+        return text
+    return " + ".join(re.sub(r"^(\S+) (.+)$", lambda m: f"{m[1]} {PARTS_ZH.get(m[2], m[2])}", part)
+                      for part in text.split(" + "))
 
 
 def _pattern(template: str) -> re.Pattern[str]:

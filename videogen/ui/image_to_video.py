@@ -12,6 +12,7 @@ from videogen.registry import find
 from videogen.ui.endpoints import named_inputs
 from videogen.ui.generation import follow_model, model_dropdown, results_column, wire_buttons
 from videogen.ui.history import Clip, wire
+from videogen.ui.long_jobs import LongJobFunctions, long_job_widgets, preset_update, wire_long_jobs
 from videogen.ui.i18n import Locale, locale_of, t, tr
 from videogen.ui.settings import generation_settings
 
@@ -21,7 +22,7 @@ EXAMPLE_HEADERS = ("Image (first frame)", "Prompt")  # the Try table's columns
 def build_tab(
     generate: Callable, cancel: Callable, model_changed: Callable, describe_model: Callable, choices: list[tuple[str, str]],
     default: str, card: str, examples: list[tuple[str, str]],
-    *, page_texts: Callable, on_load: Callable, custom_models: bool = True,
+    *, page_texts: Callable, on_load: Callable, custom_models: bool = True, long_jobs: LongJobFunctions | None = None,
 ) -> None:
     """The tab's widgets and events. ``choices`` and ``card`` are in English; ``page_texts`` puts them
     and the settings' hints in the browser's language when the page loads (``on_load``: the app's
@@ -33,6 +34,7 @@ def build_tab(
             model = model_dropdown(choices, default, custom_models)
             model_info = gr.Markdown(card)
             settings = generation_settings(find(default, "i2v"), "i2v")
+            jobs = long_job_widgets(long_jobs.preset_label(default, "i2v", "en") if long_jobs else None)
             with gr.Row():
                 run = gr.Button(t("Generate"), variant="primary")
                 stop = gr.Button(t("Cancel"), variant="stop")
@@ -45,17 +47,20 @@ def build_tab(
 
     def localized(chosen: str, request: gr.Request) -> tuple[Any, ...]:
         texts = page_texts(chosen, "i2v", request)
+        if long_jobs:
+            texts = (*texts, preset_update(long_jobs, chosen, "i2v", locale_of(request)))
         if try_row is None:
             return texts
         return (*texts, gr.update(headers=[tr(header, locale_of(request)) for header in EXAMPLE_HEADERS]))
 
-    on_load(localized, inputs=model, outputs=[model, model_info, *settings.model_dependent(), *([try_row] if try_row else [])],
-            api_visibility="private", queue=False, show_progress="hidden")
+    reloaded = [model, model_info, *settings.model_dependent(), *([jobs.preset] if long_jobs else []), *([try_row] if try_row else [])]
+    on_load(localized, inputs=model, outputs=reloaded, api_visibility="private", queue=False, show_progress="hidden")
     follow_model("i2v", model, model_info, settings, model_changed, describe_model)
+    ask = wire_long_jobs(jobs, "i2v", model, model_info, settings, long_jobs) if long_jobs else None
 
     inputs = named_inputs(params.IMAGE_TO_VIDEO, {"image": image, "prompt": prompt, "model": model, **settings.boxes},
                           history=results.history.clips)
-    wire_buttons(run, prompt, stop, generate, cancel, inputs, results, api_name=params.IMAGE_TO_VIDEO.api_name)
+    wire_buttons(run, prompt, stop, generate, cancel, inputs, results, jobs=jobs, ask=ask, api_name=params.IMAGE_TO_VIDEO.api_name)
 
     def fill(clip: Clip, locale: Locale) -> tuple[Any, ...]:
         s = clip.settings

@@ -13,8 +13,13 @@ import gradio as gr
 from videogen import hub
 from videogen.errors import VideogenError
 from videogen.registry import ModelSpec, Task, find, models_for
-from videogen.ui.i18n import Locale, locale_of, tr
+from videogen.sizing.estimate import duration as english_duration
+from videogen.ui.i18n import Locale, locale_of, tr, tr_parts, tr_units
+from videogen.units import download_gib, parameter_breakdown
 from videogen.ui.settings import settings_hints
+
+
+LONG_JOB_S = 30 * 60  # a CPU job estimated longer than this asks before it starts
 
 
 def cuda_likely(device: str) -> bool:
@@ -28,10 +33,10 @@ def model_choices(task: Task, locale: Locale = "en") -> list[tuple[str, str]]:
     """Dropdown entries: a label with size, VRAM and download state; the registry id as value."""
     choices = []
     for spec in models_for(task):
-        state = tr("downloaded", locale) if hub.is_downloaded(spec) else tr("{gb:g} GB download", locale, gb=spec.download_gb)
-        weights = sum(n for _, n in spec.components) / 1e9
-        size = tr(", {billions:.1f}B params", locale, billions=weights) if weights else ""
-        choices.append((tr("{model} ({state})", locale, model=spec.id, state=state + size), spec.id))
+        state = download_state(spec, locale)
+        if spec.components:  # the big parts: "1.4B transformer + 5.7B text encoder"
+            state += ", " + tr_parts(parameter_breakdown(spec.components, at_least=int(0.5e9)), locale)
+        choices.append((tr("{model} ({state})", locale, model=spec.id, state=state), spec.id))
     return choices
 
 
@@ -64,25 +69,34 @@ def page_texts(model: str, task: Task, request: gr.Request | None) -> tuple[Any,
     return (*texts, *settings_hints(find(model, task), task, locale))
 
 
+def plan_here(
+    engine_of: Callable[[], Any], spec: ModelSpec, task: Task, frames: float | None, height: float | None,
+    width: float | None, steps: float | None = None,
+) -> tuple[Any, Any]:
+    """(the memory plan on the engine's device, the engine) for these settings (blank or 0: the model's).
+
+    ``engine_of()`` gives the app's :class:`~videogen.api.Engine`; call this only for a Hub generator,
+    so that the page of a shapes-world model never starts the engine (on ZeroGPU a job's worker is
+    forked from this process, and must not be forked while the engine is being made)."""
+    from videogen.api import plan
+
+    engine = engine_of()
+    result = plan(spec.id, task=task, device=engine.device_choice.device.split(":")[0],
+                  frames=positive(frames), height=positive(height), width=positive(width), steps=positive(steps))
+    return result, engine
+
+
 def plan_line(
     engine_of: Callable[[], Any], model: str, task: Task, frames: float | None, height: float | None, width: float | None, locale: Locale = "en",
     steps: float | None = None,
 ) -> str:
     """Before Generate: where a Hub generator would run on this machine, and whether it fits; on a
-    CPU also how long the clip will take here and how much there is to download.
-
-    ``engine_of()`` gives the app's :class:`~videogen.api.Engine`; it is asked for only for a Hub
-    generator, so that the page of a shapes-world model never starts the engine (on ZeroGPU a job's
-    worker is forked from this process, and must not be forked while the engine is being made)."""
+    CPU also how long the clip will take here and how much there is to download."""
     spec = find(model, task)
     if spec is None or spec.library != "diffusers":
         return ""
-    from videogen.api import plan
-
     try:
-        engine = engine_of()
-        result = plan(spec.id, task=task, device=engine.device_choice.device.split(":")[0],
-                      frames=positive(frames), height=positive(height), width=positive(width))
+        result, engine = plan_here(engine_of, spec, task, frames, height, width, steps)
     except VideogenError as exc:
         return tr("**Memory plan:** {plan}", locale, plan=exc)
     from videogen.device import gpu_memory_bytes
@@ -91,25 +105,88 @@ def plan_line(
     icon = "✅" if result.fits else "⛔"
     line = f"{icon} " + tr("**Memory plan:** {plan}", locale, plan=result.summary(gpu))
     if result.fits and result.estimate is not None:
-        line += "\n\n⏱️ " + time_line(spec, result, positive(steps), locale)
+        line += "\n\n" + time_line(spec, result, locale)
     return line
 
 
-def time_line(spec: ModelSpec, plan: Any, steps: int | None, locale: Locale = "en") -> str:
-    """How long the clip will take on this CPU (a plan's estimate, for ``steps`` when given), the
-    first load, and the download."""
-    from videogen.sizing.estimate import Estimate, duration, estimate
+def cpu_estimate_s(
+    engine_of: Callable[[], Any], spec: ModelSpec | None, task: Task, frames: float | None, height: float | None,
+    width: float | None, steps: float | None = None,
+) -> float | None:
+    """Seconds this clip would take on this CPU (the plan's estimate); None on a GPU, for a model
+    that is not a Hub generator, or when it does not fit."""
+    if spec is None or spec.library != "diffusers":
+        return None
+    try:
+        result, engine = plan_here(engine_of, spec, task, frames, height, width, steps)
+    except VideogenError:
+        return None
+    return None if engine.device_choice.is_cuda or not result.fits else result.estimate_s
 
-    timing = Estimate(**{k: v for k, v in plan.estimate.items() if k not in ("denoise_s", "total_s")})
-    if steps and steps != timing.steps:
-        timing = estimate(spec, plan.frames, plan.height, plan.width, steps, spec.defaults.guidance,
-                          params={c.name: c.params for c in plan.components})
-    download = tr("downloaded", locale) if hub.is_downloaded(spec) else tr("{gb:g} GB download", locale, gb=spec.download_gb)
-    return tr("**On this CPU:** about {total} for this clip ({steps} steps: text {text}, denoising {denoise}, "
+
+def preset_label(engine_of: Callable[[], Any], model: str, task: Task, locale: Locale = "en") -> str | None:
+    """The CPU preset button's text, with its estimate here: "CPU preset: 17 frames at 384×256, 4
+    steps (about 6 min 40 s here)"; None on a GPU or for a model without a preset."""
+    spec = find(model, task)
+    preset = spec.cpu_preset if spec is not None else None
+    if preset is None:
+        return None
+    seconds = cpu_estimate_s(engine_of, spec, task, preset.frames, preset.height, preset.width, preset.steps)
+    if seconds is None:
+        return None
+    return tr("CPU preset: {frames} frames at {width}×{height}, {steps} steps (about {time} here)", locale,
+              frames=preset.frames, width=preset.width, height=preset.height, steps=preset.steps,
+              time=duration(seconds, locale))
+
+
+def long_job_question(
+    engine_of: Callable[[], Any], model: str, task: Task, frames: float | None, height: float | None,
+    width: float | None, steps: float | None = None, locale: Locale = "en",
+) -> str | None:
+    """What to ask before a job estimated at more than :data:`LONG_JOB_S` on this CPU; None: start it."""
+    spec = find(model, task)
+    seconds = cpu_estimate_s(engine_of, spec, task, frames, height, width, steps)
+    if seconds is None or seconds <= LONG_JOB_S:
+        return None
+    question = tr("⏱️ This clip would take about {time} on this CPU.", locale, time=duration(seconds, locale))
+    chosen = spec.cpu_preset
+    if chosen and (positive(frames), positive(height), positive(width), positive(steps)) == (
+            chosen.frames, chosen.height, chosen.width, chosen.steps):
+        return tr("⏱️ This clip would take about {time} on this CPU, even at its CPU preset. Start it anyway, or run "
+                  "it where there is a GPU.", locale, time=duration(seconds, locale))
+    preset = preset_label(engine_of, model, task, locale)
+    if preset:
+        return question + " " + tr("Start it anyway, or use the {preset}.", locale, preset=preset)
+    return question + " " + tr("Start it anyway, or ask for fewer frames, a smaller size or fewer steps.", locale)
+
+
+def time_line(spec: ModelSpec, plan: Any, locale: Locale = "en") -> str:
+    """How long the clip will take on this CPU (the plan's estimate: the same one the CLI's ``plan``
+    prints), the first load, and the download."""
+    from videogen.sizing.estimate import BUSY_SHARE, Estimate
+
+    timing = Estimate.from_json(plan.estimate)
+    line = tr("**On this CPU:** about {total} for this clip ({steps} steps: text {text}, denoising {denoise}, "
               "decoding {decode}), and about {load} to load the model first; {download}.", locale,
-              total=duration(timing.total_s), steps=timing.steps, text=duration(timing.text_s),
-              denoise=duration(timing.denoise_s), decode=duration(timing.decode_s), load=duration(timing.load_s),
-              download=download)
+              total=duration(timing.total_s, locale), steps=timing.steps, text=duration(timing.text_s, locale),
+              denoise=duration(timing.denoise_s, locale), decode=duration(timing.decode_s, locale),
+              load=duration(timing.load_s, locale), download=download_state(spec, locale))
+    if timing.cpu_share < BUSY_SHARE:
+        line += " " + tr("Other programs use {share:.0%} of the CPU now: about {busy} while they do.", locale,
+                         share=1 - timing.cpu_share, busy=duration(timing.busy_s, locale))
+    return line
+
+
+def download_state(spec: ModelSpec, locale: Locale = "en") -> str:
+    """"downloaded", or the download's size in GiB."""
+    if hub.is_downloaded(spec):
+        return tr("downloaded", locale)
+    return tr("{size} download", locale, size=download_gib(spec.download_gb))
+
+
+def duration(seconds: float, locale: Locale = "en") -> str:
+    """``95`` -> "1 min 35 s" (in Chinese "1 分钟 35 秒")."""
+    return tr_units(english_duration(seconds), locale)
 
 
 def positive(value: float | None) -> int | None:

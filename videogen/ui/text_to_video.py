@@ -12,14 +12,15 @@ from videogen.registry import find
 from videogen.ui.endpoints import named_inputs
 from videogen.ui.generation import follow_model, model_dropdown, results_column, wire_buttons
 from videogen.ui.history import Clip, wire
-from videogen.ui.i18n import Locale, t
+from videogen.ui.long_jobs import LongJobFunctions, long_job_widgets, preset_update, wire_long_jobs
+from videogen.ui.i18n import Locale, locale_of, t
 from videogen.ui.settings import generation_settings
 
 
 def build_tab(
     generate: Callable, cancel: Callable, model_changed: Callable, describe_model: Callable, choices: list[tuple[str, str]],
     default: str, card: str, examples: list[str],
-    *, page_texts: Callable, on_load: Callable, custom_models: bool = True,
+    *, page_texts: Callable, on_load: Callable, custom_models: bool = True, long_jobs: LongJobFunctions | None = None,
 ) -> None:
     """The tab's widgets and events. ``choices`` and ``card`` are in English; ``page_texts`` puts them
     and the settings' hints in the browser's language when the page loads (``on_load``: the app's
@@ -30,6 +31,7 @@ def build_tab(
             model = model_dropdown(choices, default, custom_models)
             model_info = gr.Markdown(card)
             settings = generation_settings(find(default, "t2v"), "t2v")
+            jobs = long_job_widgets(long_jobs.preset_label(default, "t2v", "en") if long_jobs else None)
             with gr.Row():
                 run = gr.Button(t("Generate"), variant="primary")
                 stop = gr.Button(t("Cancel"), variant="stop")
@@ -39,15 +41,17 @@ def build_tab(
             results = results_column()
 
     def localized(chosen: str, request: gr.Request) -> tuple[Any, ...]:
-        return page_texts(chosen, "t2v", request)
+        preset = [preset_update(long_jobs, chosen, "t2v", locale_of(request))] if long_jobs else []
+        return (*page_texts(chosen, "t2v", request), *preset)
 
-    on_load(localized, inputs=model, outputs=[model, model_info, *settings.model_dependent()],
+    on_load(localized, inputs=model, outputs=[model, model_info, *settings.model_dependent(), *([jobs.preset] if long_jobs else [])],
             api_visibility="private", queue=False, show_progress="hidden")
     follow_model("t2v", model, model_info, settings, model_changed, describe_model)
+    ask = wire_long_jobs(jobs, "t2v", model, model_info, settings, long_jobs) if long_jobs else None
 
     inputs = named_inputs(params.TEXT_TO_VIDEO, {"prompt": prompt, "model": model, **settings.boxes},
                           history=results.history.clips)
-    wire_buttons(run, prompt, stop, generate, cancel, inputs, results, api_name=params.TEXT_TO_VIDEO.api_name)
+    wire_buttons(run, prompt, stop, generate, cancel, inputs, results, jobs=jobs, ask=ask, api_name=params.TEXT_TO_VIDEO.api_name)
 
     def fill(clip: Clip, locale: Locale) -> tuple[Any, ...]:
         s = clip.settings

@@ -386,7 +386,7 @@ def test_file_inputs_that_are_not_uploads(app_url: str, client: Client, corpus: 
     ]
     problems = []
     for value in not_uploads:
-        for api_name, data in (("classify", [value, "shapes-action", ""]), ("image_to_video", [value, "move right", "shapes-i2v", *[None] * 9])):
+        for api_name, data in (("classify", [value, "shapes-action", "", "sampled"]), ("image_to_video", [value, "move right", "shapes-i2v", *[None] * 9])):
             message = raw_message(app_url, api_name, data)
             problems.append(judge(f"raw {api_name} {value!r}", r"file|upload", message))
             if message and ("/etc" in message or "/tmp" in message):

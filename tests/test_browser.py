@@ -2,7 +2,7 @@
 
 One app (offline, embedded models) and one browser for the module. Each test leaves a screenshot in
 ``test-artifacts/browser/`` (kept by CI as the tests' artifacts). Chromium comes from Debian
-(``apt-get install chromium fonts-noto-cjk``, done by ``.ci/run``), never from ``playwright install``.
+(``apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji``, done by ``.ci/run``), never from ``playwright install``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ PLAYING = """() => { const v = [...document.querySelectorAll('video[data-testid$
                      return !!v && v.readyState >= 2 && v.duration > 0 && !v.error }"""
 
 if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
-    pytest.skip("Debian's chromium is not installed here (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
+    pytest.skip("Debian's chromium is not installed here (apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
@@ -293,3 +293,50 @@ def test_a_hub_model_on_a_cpu_starts_at_its_preset_and_a_long_job_asks_first(pag
     question.wait_for(state="hidden", timeout=10_000)
     page.wait_for_function("() => [...document.querySelectorAll('input[type=number]')].some(i => i.value === '17')")
     assert panel.get_by_label("Frames", exact=True).input_value() == "17"
+
+
+def test_an_action_recognition_failure_says_why_inline_and_clears_the_last_results(page, app: dict) -> None:
+    """Issue 17: X-CLIP is not cached and the app is offline. The reason stands in the status line,
+    the last clip's top 5 is gone, and no output wears an "Error" badge (the toast says it too)."""
+    from videogen.shapes import SceneSpec, render_spec
+    from videogen.media import write_video
+
+    clip = write_video(render_spec(SceneSpec("circle", "blue", "black", "moving up"), np.random.default_rng(2),
+                                   num_frames=16, height=96, width=96), app["home"] / "circle-up.mp4", fps=8)
+    panel = _tab(page, "Action Recognition")
+    panel.locator("input[type=file]").first.set_input_files(str(clip))
+    page.wait_for_timeout(800)
+    panel.get_by_role("button", name="Classify").click()
+    page.get_by_text("moving up").first.wait_for(timeout=60_000)
+
+    _choose_model(page, panel, "xclip-base-32")
+    panel.get_by_role("button", name="Classify").click()
+    page.get_by_text("⛔").first.wait_for(timeout=60_000)
+    status = _status(panel)
+    assert "xclip-base-patch32 is not downloaded and offline mode is on" in status, status
+    assert panel.get_by_text("moving up").count() == 0, "the last clip's top 5 is cleared"
+    assert panel.locator(".error").filter(visible=True).count() == 0, "no Error badge on the outputs"
+
+
+def test_image_to_video_keeps_the_photos_shape_and_offers_its_size(page, app: dict) -> None:
+    """Issue 17: a 528×300 photo gets Size choices up to its own; the photo's size gives a 528×300 clip."""
+    from PIL import Image
+
+    data = pytest.importorskip("skimage.data")
+    photo = app["home"] / "coffee-528x300.png"
+    Image.fromarray(data.coffee()[50:350, 36:564]).save(photo)
+    panel = _tab(page, "Image to Video")
+    panel.locator("input[type=file]").first.set_input_files(str(photo))
+    panel.get_by_text("528×300 (the photo's)").wait_for(timeout=30_000)
+    panel.get_by_text("528×300 (the photo's)").click()
+    panel.locator("button.label-wrap").filter(has_text="Settings").first.click()
+    page.wait_for_function("() => [...document.querySelectorAll('input[type=number]')].some(i => i.value === '528')")
+    assert (panel.get_by_label("Height", exact=True).input_value(), panel.get_by_label("Width", exact=True).input_value()) == \
+        ("300", "528")
+    panel.get_by_label("Frames", exact=True).fill("8")
+    panel.get_by_label("Prompt", exact=True).fill("moving right")
+    panel.get_by_role("button", name="Generate").click()
+    page.wait_for_function(PLAYING, timeout=90_000)
+    size = page.evaluate("""() => { const v = [...document.querySelectorAll('video[data-testid$="-player"]')].find(v => v.offsetParent);
+                                     return [v.videoWidth, v.videoHeight] }""")
+    assert size == [528, 300]

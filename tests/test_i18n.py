@@ -197,3 +197,17 @@ def test_chinese_errors_and_recognition_results(tmp_path: Path) -> None:
     assert (plot["x_title"], plot["y_title"], plot["color_title"]) == ("时间（秒）", "概率", "动作")
     assert segment["label"].startswith("片段（1-") and segment_scores["label"].startswith("片段 1：")
     assert tr("Segment {index}: {start}–{end}", "en", index=1, start="0:00.0", end="0:02.0") == "Segment 1: 0:00.0–0:02.0"
+
+
+def test_chinese_markdown_renders_without_raw_asterisks() -> None:
+    """CommonMark does not close ``**`` after a full-width colon or full stop when a character follows
+    (``**内存规划：**运行``), so the page showed the asterisks: every Chinese text renders clean."""
+    from markdown_it import MarkdownIt
+
+    render = MarkdownIt("commonmark").render
+    for english_text, chinese_text in ZH_CN.items():
+        if "**" not in chinese_text:
+            continue
+        values = {name: "x" for name, _ in fields(chinese_text)}
+        sample = re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: values.get(m[1], "x"), chinese_text)
+        assert "**" not in render(sample), f"raw ** in {chinese_text!r}"

@@ -33,7 +33,7 @@ from videogen.hub import ProgressFn
 from videogen.models import ModelCache, resolve, task_of
 from videogen.params import ANSWER, check_choice
 from videogen.recognize.classify import ClassificationResult, answer_from_windows, run_classification
-from videogen.generate.common import GenerationRequest, VideoResult, resolve_params
+from videogen.generate.common import GenerationRequest, VideoResult, resolve_params, smaller_than_photo
 from videogen.generate.image_to_video import load_image, run_image_to_video
 from videogen.generate.text_to_video import run_text_to_video
 from videogen.recognize.timeline import TimelineResult, longer_than_a_window, run_timeline
@@ -159,10 +159,15 @@ class Engine:
         picture = load_image(image)
         params = resolve_params(spec, request, image_size=picture.size)
         check_request(self.policy, spec, params)
-        return run_image_to_video(
+        result = run_image_to_video(
             self.models, spec, picture, params, output=output, output_dir=Path(output_dir or load_settings().output_dir),
             progress=progress, cancel=cancel,
         )
+        followed = not (request.height and request.width)  # the size was the photo's shape, not asked for
+        note = smaller_than_photo(spec, params, picture.size) if followed else None
+        if note:
+            result.warnings.append(note)
+        return result
 
     def classify(
         self,

@@ -179,6 +179,45 @@ def size_for_image(
     return height, on_grid(height * image_w / image_h)  # the width from the height kept on the grid: the closest ratio
 
 
+def photo_sizes(spec: ModelSpec, image_size: tuple[int, int], max_side: int | None = None) -> list[tuple[int, int]]:
+    """(height, width) choices for animating a photo, all with its aspect ratio on the model's grid,
+    smallest first: the model's default pixel count, the photo's own size (its long side at most
+    ``max_side``), and one between them when they are far apart."""
+    image_w, image_h = image_size
+    largest = min(max_side or 4096, 4096)
+    scale = min(1.0, largest / max(image_w, image_h))
+    step = spec.size_step
+
+    def height_on_grid(value: float) -> int:
+        return max(min_side(spec), min(largest // step * step, int(round(value / step)) * step))
+
+    def within(hw: tuple[int, int]) -> tuple[int, int]:  # the long side at most `largest`
+        if max(hw) <= largest:
+            return hw
+        if hw[0] >= hw[1]:
+            return size_for_image(spec, image_size, height=height_on_grid(largest))
+        return size_for_image(spec, image_size, width=max(min_side(spec), largest // step * step))
+
+    own = within(size_for_image(spec, image_size, height=height_on_grid(image_h * scale)))
+    default = within(size_for_image(spec, image_size))
+    sizes = [default]
+    if own[0] * own[1] > 2.5 * default[0] * default[1]:  # a size between: twice the default's pixels
+        sizes.append(within(size_for_image(spec, image_size, height=height_on_grid(default[0] * 2**0.5))))
+    sizes.append(own)
+    return sorted(set(sizes), key=lambda hw: hw[0] * hw[1])
+
+
+def smaller_than_photo(spec: ModelSpec, params: GenerationParams, image_size: tuple[int, int]) -> str | None:
+    """Why a clip that followed the photo came out smaller than it, and how to ask for its size."""
+    image_w, image_h = image_size
+    if params.width >= image_w or params.height >= image_h:
+        return None
+    own_h, own_w = photo_sizes(spec, image_size)[-1]
+    return (f"The clip is {params.width}×{params.height}, smaller than the {image_w}×{image_h} photo: without a size, "
+            f"{spec.id} makes clips of its default pixel count ({spec.defaults.width}×{spec.defaults.height}), in the "
+            f"photo's shape. For the photo's size ask for height {own_h} and width {own_w} (slower).")
+
+
 def check_inputs(spec: ModelSpec, params: GenerationParams, *, need_prompt: bool) -> None:
     """Raise :class:`InvalidInputError` naming the first bad parameter and its value."""
     if not isinstance(params.prompt, str) or (need_prompt and not params.prompt.strip()):

@@ -91,6 +91,7 @@ def build_tab(
         segment_frames = gr.Gallery(label=t("Segment frames"), columns=SEGMENT_COLUMNS, height=SEGMENT_HEIGHT,
                                     object_fit="contain", visible=False)
     timeline = gr.State()
+    marks = gr.Markdown(visible=False)  # where Gradio's own progress and error marks go (unseen)
 
     if page_texts is not None and on_load is not None:
 
@@ -101,9 +102,12 @@ def build_tab(
                 show_progress="hidden")
     model.change(model_changed, inputs=model, outputs=[model_info, labels], api_visibility="private", queue=False)
     video.upload(show_playable, inputs=video, outputs=video, api_visibility="private")  # AVI, MKV, HEVC: an H.264 copy
+    # the reason of a failure goes in the status line (and a toast), not as an Error badge on every output:
+    # Gradio draws its progress and error marks on `show_progress_on`, here a box nobody sees
     run.click(classify, inputs_kwargs=named_inputs(params.CLASSIFY, {"video": video, "model": model, "labels": labels, "answer": answer}),
               outputs=[scores, strip, status, summary, plot, segment, segment_frames, segment_scores, timeline],
-              api_name=params.CLASSIFY.api_name, concurrency_id=GPU_QUEUE, concurrency_limit=1)
+              api_name=params.CLASSIFY.api_name, concurrency_id=GPU_QUEUE, concurrency_limit=1,
+              show_progress="hidden", show_progress_on=[marks])
     if cancel is not None:
         stop.click(cancel, outputs=status, api_visibility="private", queue=False)
 
@@ -123,6 +127,13 @@ def build_tab(
 def status_outputs(status: str) -> tuple[Any, ...]:
     """While the job runs: only the status line changes."""
     return (gr.skip(), gr.skip(), status) + (gr.skip(),) * TIMELINE_OUTPUTS
+
+
+def cleared_outputs(status: str) -> tuple[Any, ...]:
+    """A new run, or a failed one: the last results go (no stale top 5 beside a new message), the
+    status says what happens or what went wrong."""
+    hidden = gr.update(visible=False)
+    return (None, [], status, *(hidden,) * 5, None)
 
 
 def result_outputs(result: ClassificationResult, notes: list[str], locale: Locale = "en") -> tuple[Any, ...]:

@@ -93,7 +93,7 @@ def build_demo(handlers: Handlers, *, max_queue: int = 16) -> App:
             image_to_video.build_tab(
                 on_gpu(handlers.image_to_video, "i2v"), handlers.cancel, handlers.model_changed, handlers.describe_model, model_choices("i2v"),
                 default, model_card(default, "i2v"), examples.images, page_texts=page_texts, on_load=demo.load,
-                custom_models=policy.allow_custom_models, long_jobs=long_jobs,
+                custom_models=policy.allow_custom_models, long_jobs=long_jobs, photo_sizes=handlers.photo_sizes,
             )
         with gr.Tab(t("Action Recognition")):
             action_recognition.build_tab(

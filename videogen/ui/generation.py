@@ -35,6 +35,7 @@ class Results:
     status: gr.Markdown
     seed_used: gr.Number
     history: HistoryPanel
+    marks: gr.Markdown  # never shown: where Gradio draws its own progress and error marks (see on_generate)
 
     def outputs(self) -> list[Any]:
         """The generation endpoint's outputs, in the handlers' order."""
@@ -50,6 +51,7 @@ def results_column() -> Results:
         status=gr.Markdown(label=t("Status")),
         seed_used=gr.Number(label=t("Seed"), precision=0, interactive=False, info=t("the seed of this clip")),
         history=history_panel(),
+        marks=gr.Markdown(visible=False),
     )
     results.preview_state.change(lambda image: gr.update(value=image, visible=image is not None),
                                  inputs=results.preview_state, outputs=results.preview,
@@ -77,7 +79,7 @@ def follow_model(
 
 def on_generate(
     trigger: Callable, generate: Callable, inputs: dict[str, Any], outputs: list, status: gr.Markdown,
-    ask: Callable[[Any], Any] | None = None, **api: Any,
+    ask: Callable[[Any], Any] | None = None, marks: gr.Markdown | None = None, **api: Any,
 ) -> None:
     """Generate on ``trigger``, in the GPU queue; the last run's status is cleared first, so that no
     stale status stands next to a new run's message (even when its inputs fail to load). With
@@ -91,10 +93,16 @@ def on_generate(
 
     ``inputs`` are the handler's parameters by name (:func:`videogen.ui.endpoints.named_inputs`):
     each value reaches the handler under its name, not at a position.
+
+    Progress is drawn once, in the status line the handler writes (with its step counts and the
+    time left); Gradio's own progress and error marks go on ``marks``, a box nobody sees, instead
+    of on every output (an "Error" badge on the video and the seed for a bad width). The reason of
+    a failure is in the status line, and in a toast.
     """
     cleared = trigger(lambda: "", outputs=status, api_visibility="private", queue=False)
     run = ask(cleared).success if ask is not None else cleared.then
-    run(generate, inputs_kwargs=inputs, outputs=outputs, concurrency_id=GPU_QUEUE, concurrency_limit=1, **api)
+    marked = dict(show_progress="hidden", show_progress_on=[marks]) if marks is not None else {}
+    run(generate, inputs_kwargs=inputs, outputs=outputs, concurrency_id=GPU_QUEUE, concurrency_limit=1, **marked, **api)
 
 
 def wire_buttons(
@@ -108,10 +116,12 @@ def wire_buttons(
     preprocess=False: the handler gets the values as sent (see :func:`on_generate`).
     """
     outputs = results.outputs()
-    on_generate(run.click, generate, inputs, outputs, results.status, ask, api_name=api_name, preprocess=False)
-    on_generate(prompt.submit, generate, inputs, outputs, results.status, ask, api_visibility="private", preprocess=False)
+    marks = results.marks
+    on_generate(run.click, generate, inputs, outputs, results.status, ask, marks, api_name=api_name, preprocess=False)
+    on_generate(prompt.submit, generate, inputs, outputs, results.status, ask, marks, api_visibility="private",
+                preprocess=False)
     if jobs is not None:
-        on_generate(jobs.start.click, generate, inputs, outputs, results.status, api_visibility="private",
-                     preprocess=False)
+        on_generate(jobs.start.click, generate, inputs, outputs, results.status, None, marks,
+                    api_visibility="private", preprocess=False)
         jobs.start.click(lambda: gr.update(visible=False), outputs=jobs.question, api_visibility="private", queue=False)
     stop.click(cancel, outputs=results.status, api_visibility="private", queue=False)

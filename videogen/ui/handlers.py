@@ -209,32 +209,38 @@ class Handlers:
 
     def _classify(self, values: dict[str, Any], request: gr.Request | None, progress: gr.Progress) -> Iterator[tuple[Any, ...]]:
         """Top 5, sampled frames, status; for a video longer than one window also its timeline
-        (see :func:`videogen.ui.action_recognition.result_outputs`)."""
-        from videogen.ui.action_recognition import result_outputs, status_outputs
+        (see :func:`videogen.ui.action_recognition.result_outputs`). A new run first clears the last
+        one's results; a failure leaves them cleared, with its reason in the status line."""
+        from videogen.ui.action_recognition import cleared_outputs, result_outputs, status_outputs
 
         locale = locale_of(request)
         video = values["video"]
         if not video:
-            raise gr.Error(tr("Upload or record a video first.", locale), print_exception=False, title=tr("Error", locale))
+            message = tr("Upload or record a video first.", locale)
+            yield cleared_outputs(f"⛔ {message}")
+            raise gr.Error(message, print_exception=False, title=tr("Error", locale))
 
         def job(report: Any, cancel: threading.Event) -> Any:
             return self.engine.classify(self.own_upload(video), model=values["model"] or None, labels=values["labels"] or None,
                                         top_k=5, timeline=True, answer=values.get("answer") or params.ANSWER.default,
                                         progress=report, cancel=cancel)
 
+        yield cleared_outputs(tr("Starting…", locale))
         try:
             for kind, value in self._stream(job, progress, request.session_hash if request else None, locale):
                 if kind == "result":
                     yield result_outputs(value, _warning_lines(value, locale), locale)
                 else:
                     yield status_outputs(value)
-        except gr.Error:
+        except gr.Error as exc:
+            yield cleared_outputs(f"⛔ {exc.message}")
             raise
         except Exception as exc:  # a bug or a library failure: still a message, and the log has the traceback
             logger.exception("recognition failed")
-            message = tr("Recognition failed unexpectedly ({error}). Try another video or model; the server log has the "
-                         "details.", locale, error=f"{type(exc).__name__}: {exc}")
-            raise gr.Error(self.say(message), print_exception=False, title=tr("Error", locale)) from exc
+            message = self.say(tr("Recognition failed unexpectedly ({error}). Try another video or model; the server log "
+                                  "has the details.", locale, error=f"{type(exc).__name__}: {exc}"))
+            yield cleared_outputs(f"⛔ {message}")
+            raise gr.Error(message, print_exception=False, title=tr("Error", locale)) from exc
 
     # -- model changes ---------------------------------------------------------------------------
 
@@ -265,6 +271,30 @@ class Handlers:
         steps = values.steps if values else None
         card = self.describe_model(model, task, *size, locale, steps=steps) if spec else model_card(model, task, locale)
         return (card, *settings_updates(spec, task, values, locale))
+
+    def photo_sizes(self, model: str, image: str | None, locale: Locale = "en") -> Any:
+        """The Size choices for ``image`` with ``model``: its aspect ratio at the model's pixel count
+        up to the photo's own size (within public mode's cap); hidden without an image."""
+        from PIL import Image, UnidentifiedImageError
+
+        from videogen.generate.common import photo_sizes
+
+        spec = find(model, "i2v")
+        path = uploaded_path(image)
+        if spec is None or not path:
+            return gr.update(choices=[], value=None, visible=False)
+        try:
+            with Image.open(path) as picture:
+                size = picture.size
+        except (OSError, UnidentifiedImageError):  # Generate says what is wrong with the file
+            return gr.update(choices=[], value=None, visible=False)
+        options = photo_sizes(spec, size, self.policy.max_side)
+        names = {0: tr("{width}×{height} (the model's size)", locale, width=options[0][1], height=options[0][0]),
+                 len(options) - 1: tr("{width}×{height} (the photo's)", locale, width=options[-1][1], height=options[-1][0])}
+        choices = [(names.get(i, f"{w}×{h}"), f"{h}x{w}") for i, (h, w) in enumerate(options)]
+        return gr.update(choices=choices, value=choices[0][1], visible=True,
+                         info=tr("The clip keeps the photo's {width}×{height} shape; larger is slower.", locale,
+                                 width=size[0], height=size[1]))
 
     def cpu_preset(self, model: str, task: Task, locale: Locale = "en") -> tuple[Any, ...]:
         """The card and the settings boxes filled with the model's CPU preset (the preset button)."""

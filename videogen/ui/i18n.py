@@ -133,24 +133,31 @@ ZH_CN: dict[str, str] = {
     "⏱️ This clip would take about {time} on this CPU, even at its CPU preset. Start it anyway, or run it where "
     "there is a GPU.": "⏱️ 即使使用 CPU 预设，这段视频在这台 CPU 上也约需 {time}。仍然开始，或在有 GPU 的机器上运行。",
     "Start anyway": "仍然开始",
+    "Starting…": "正在开始…",
+    "Parameters: {parts}.": "参数：{parts}。",
+    "Size": "尺寸",
+    "{width}×{height} (the model's size)": "{width}×{height}（模型的尺寸）",
+    "{width}×{height} (the photo's)": "{width}×{height}（照片的尺寸）",
+    "The clip keeps the photo's {width}×{height} shape; larger is slower.": "视频保持照片 {width}×{height} 的比例；越大越慢。",
     "Use the CPU preset": "使用 CPU 预设",
     "Other programs use {share:.0%} of the CPU now: about {busy} while they do.":
         "其他程序正在占用 {share:.0%} 的 CPU：在此期间约需 {busy}。",
     "**{model}**: a Hub repo or folder; its family is read from its config when you run it. Check its "
     "license on its model card.":
         "**{model}**：Hub 仓库或文件夹；运行时从它的配置读取模型家族。许可证请查看它的模型卡。",
-    "{description}. Ships with the app (works offline, no GPU). **A small demo model of the shapes world** "
-    "— one circle, square or triangle moving on a plain background — not real footage: for that, pick a Hub "
-    "model from the list (generators need a GPU; X-CLIP runs on CPU too). License: `{license}`.":
-        "{description}。随应用附带（可离线运行，无需 GPU）。**形状世界的小型演示模型**——纯色背景上运动的一个"
-        "圆形、正方形或三角形——不是真实影像：要生成真实影像，请从列表中选择 Hub 上的模型（生成模型需要 GPU；"
-        "X-CLIP 在 CPU 上也能运行）。许可证：`{license}`。",
+    "{description}. Ships with the app: works offline, no GPU. It knows only the **shapes world** (one circle, "
+    "square or triangle moving on a plain background), not real footage: for that, pick a Hub model from the list "
+    "(generators are best on a GPU and start at a short CPU preset on a CPU; X-CLIP runs on a CPU too). "
+    "License: `{license}`.":
+        "{description}。随应用附带：可离线运行，无需 GPU。它只认识**形状世界**（纯色背景上运动的一个圆形、正方形或"
+        "三角形），不认识真实影像：要处理真实影像，请从列表中选择 Hub 上的模型（生成模型最好用 GPU，在 CPU 上从较短的"
+        " CPU 预设开始；X-CLIP 在 CPU 上也能运行）。许可证：`{license}`。",
     "{description}. Source: {source}. License: `{license}`.": "{description}。来源：{source}。许可证：`{license}`。",
-    "**Non-commercial use only.**": "**仅限非商业用途。**",
-    "**Memory plan:** {plan}": "**内存规划：**{plan}",
+    "**Non-commercial use only.**": "**仅限非商业用途**。",
+    "**Memory plan:** {plan}": "**内存规划**：{plan}",
     "**On this CPU:** about {total} for this clip ({steps} steps: text {text}, denoising {denoise}, decoding {decode}), "
     "and about {load} to load the model first; {download}.":
-        "**在这台 CPU 上：**这段视频约需 {total}（{steps} 步：文本 {text}，去噪 {denoise}，解码 {decode}），"
+        "**在这台 CPU 上**：这段视频约需 {total}（{steps} 步：文本 {text}，去噪 {denoise}，解码 {decode}），"
         "首次加载模型另需约 {load}；{download}。",
     # the registry's descriptions (videogen/registry.py); a description missing here shows in English
     "Wan 2.1 text-to-video, 1.3B parameters, 480p": "Wan 2.1 文生视频，1.3B 参数，480p",
@@ -210,7 +217,7 @@ ZH_CN: dict[str, str] = {
 
 # -- public mode's limits (videogen/ui/app.py caps_line) ------------------------------------------
 ZH_CN.update({
-    "**Public mode.** Whatever the settings or the API ask: {limits}.": "**公开模式。** 无论设置或 API 请求什么：{limits}。",
+    "**Public mode.** Whatever the settings or the API ask: {limits}.": "**公开模式**。无论设置或 API 请求什么：{limits}。",
     "up to {frames} frames": "最多 {frames} 帧",
     "{side} pixels a side, {pixels} pixels a frame": "每边 {side} 像素，每帧 {pixels} 像素",
     "{millions:g} million pixels a clip (frames × height × width)": "每段视频 {millions:g} 百万像素（帧数 × 高 × 宽）",

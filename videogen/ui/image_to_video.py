@@ -23,6 +23,7 @@ def build_tab(
     generate: Callable, cancel: Callable, model_changed: Callable, describe_model: Callable, choices: list[tuple[str, str]],
     default: str, card: str, examples: list[tuple[str, str]],
     *, page_texts: Callable, on_load: Callable, custom_models: bool = True, long_jobs: LongJobFunctions | None = None,
+    photo_sizes: Callable | None = None,
 ) -> None:
     """The tab's widgets and events. ``choices`` and ``card`` are in English; ``page_texts`` puts them
     and the settings' hints in the browser's language when the page loads (``on_load``: the app's
@@ -30,6 +31,7 @@ def build_tab(
     with gr.Row():
         with gr.Column(scale=1):
             image = gr.Image(label=t(params.IMAGE.label), type="filepath", sources=["upload", "clipboard"])
+            size = gr.Radio([], label=t("Size"), visible=False)  # the photo's shape at a few sizes (photo_sizes)
             prompt = gr.Textbox(label=t(params.PROMPT.label), lines=2, placeholder=t("How should it move?"))
             model = model_dropdown(choices, default, custom_models)
             model_info = gr.Markdown(card)
@@ -57,6 +59,19 @@ def build_tab(
     on_load(localized, inputs=model, outputs=reloaded, api_visibility="private", queue=False, show_progress="hidden")
     follow_model("i2v", model, model_info, settings, model_changed, describe_model)
     ask = wire_long_jobs(jobs, "i2v", model, model_info, settings, long_jobs) if long_jobs else None
+
+    if photo_sizes is not None:
+        def sizes(chosen: str, picture: Any, request: gr.Request) -> Any:
+            return photo_sizes(chosen, picture, locale_of(request))
+
+        def sized(value: str | None) -> tuple[Any, Any]:
+            if not value:
+                return gr.skip(), gr.skip()
+            height, width = (int(side) for side in value.split("x"))
+            return height, width
+
+        gr.on([image.change, model.input], sizes, inputs=[model, image], outputs=size, api_visibility="private", queue=False)
+        size.input(sized, inputs=size, outputs=[settings.height, settings.width], api_visibility="private", queue=False)
 
     inputs = named_inputs(params.IMAGE_TO_VIDEO, {"image": image, "prompt": prompt, "model": model, **settings.boxes},
                           history=results.history.clips)

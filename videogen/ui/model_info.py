@@ -48,13 +48,16 @@ def model_card(model: str, task: Task, locale: Locale = "en") -> str:
                   "license on its model card.", locale, model=model)
     description = tr(spec.description, locale)
     if spec.local:
-        return tr("{description}. Ships with the app (works offline, no GPU). **A small demo model of the shapes world** "
-                  "— one circle, square or triangle moving on a plain background — not real footage: for that, pick a Hub "
-                  "model from the list (generators need a GPU; X-CLIP runs on CPU too). License: `{license}`.",
+        return tr("{description}. Ships with the app: works offline, no GPU. It knows only the **shapes world** (one circle, "
+                  "square or triangle moving on a plain background), not real footage: for that, pick a Hub model from the list "
+                  "(generators are best on a GPU and start at a short CPU preset on a CPU; X-CLIP runs on a CPU too). "
+                  "License: `{license}`.",
                   locale, description=description, license=spec.license)
     where = f"[{spec.repo_id}](https://huggingface.co/{spec.repo_id})"
     card = tr("{description}. Source: {source}. License: `{license}`.", locale,
               description=description, source=where, license=spec.license)
+    if spec.components:
+        card += " " + tr("Parameters: {parts}.", locale, parts=tr_parts(parameter_breakdown(spec.components), locale))
     return card + (" " + tr("**Non-commercial use only.**", locale) if spec.non_commercial else "")
 
 

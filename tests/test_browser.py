@@ -125,8 +125,8 @@ def test_text_to_video_plays_and_stays_in_the_history(page, app: dict) -> None:
         panel.get_by_label("Prompt").fill(prompt)
         panel.get_by_role("button", name="Generate").click()
         page.wait_for_function(PLAYING, timeout=60_000)
-        panel.get_by_test_id(f"thumbnail {n}").wait_for(timeout=30_000)  # the history gallery grows
-    assert panel.get_by_test_id("thumbnail 2").is_visible()
+        panel.locator(".videogen-history .thumbnail-item").nth(n - 1).wait_for(timeout=30_000)  # the history grows
+    assert panel.locator(".videogen-history .thumbnail-item").nth(1).is_visible()
     assert "moving up" in _status(panel) or "moving" in _status(panel)
 
 
@@ -151,7 +151,7 @@ def test_progress_moves_and_cancel_stops_within_a_second(page, app: dict) -> Non
     panel = _tab(page, "Text to Video")
     before = _clips(app["outputs"])
     _start_a_long_clip(panel)
-    page.get_by_text("Denoising step").first.wait_for(timeout=30_000)  # the progress line moves
+    page.get_by_text("Drawing the frames: batch").first.wait_for(timeout=30_000)  # the progress line moves
     clicked = time.monotonic()
     panel.get_by_role("button", name="Cancel").click()
     page.get_by_text("Cancelled").first.wait_for(timeout=10_000)
@@ -180,7 +180,7 @@ def test_cancel_stops_a_job_in_the_zerogpu_worker(browser, zerogpu_app: dict) ->
     panel = _tab(page, "Text to Video")
     before = _clips(zerogpu_app["outputs"])
     _start_a_long_clip(panel)
-    page.get_by_text("Denoising step").first.wait_for(timeout=30_000)
+    page.get_by_text("Drawing the frames: batch").first.wait_for(timeout=30_000)
     panel.get_by_role("button", name="Cancel").click()
     page.get_by_text("Cancelled").first.wait_for(timeout=20_000)
     time.sleep(1.0)
@@ -340,3 +340,35 @@ def test_image_to_video_keeps_the_photos_shape_and_offers_its_size(page, app: di
     size = page.evaluate("""() => { const v = [...document.querySelectorAll('video[data-testid$="-player"]')].find(v => v.offsetParent);
                                      return [v.videoWidth, v.videoHeight] }""")
     assert size == [528, 300]
+
+
+def test_history_shows_posters_compactly_and_nothing_before_it_has_a_value(page, app: dict) -> None:
+    """Issue 17: before a clip no Seed box, Download or "Use these settings"; each clip a poster
+    (its middle frame), small, its whole caption on hover; the progress drawn once, counting what
+    the model does (the shapes world draws frame batches: no "step 15/63" for a 1-step model)."""
+    panel = _tab(page, "Text to Video")
+    seed_box = panel.get_by_text("the seed of this clip")  # the result's Seed box (the settings have one too)
+    assert not seed_box.is_visible()
+    assert not panel.get_by_role("button", name="Use these settings").is_visible()
+    _start_a_long_clip(panel)
+    page.get_by_text("Drawing the frames: batch").first.wait_for(timeout=30_000)
+    shown = page.locator("text=/Drawing the frames: batch|Denoising step/").filter(visible=True)
+    assert shown.count() == 1, "the progress is drawn once: in the status line"
+    assert page.locator("[data-testid=status-tracker] .progress-bar, .progress-level").filter(visible=True).count() == 0
+    panel.get_by_role("button", name="Cancel").click()
+    page.get_by_text("Cancelled").first.wait_for(timeout=10_000)
+    assert not seed_box.is_visible(), "no seed: no clip yet"
+
+    _generate_a_short_clip(page, panel)
+    item = panel.locator(".videogen-history .thumbnail-item").first
+    item.wait_for(timeout=30_000)
+    assert item.locator("img").get_attribute("src").endswith(".poster.jpg"), "a poster frame, not a grey play icon"
+    box = item.bounding_box()
+    assert box["height"] <= 260 and box["width"] <= 260, box
+    caption = item.locator(".caption-label")
+    item.hover()
+    assert caption.evaluate("e => getComputedStyle(e).whiteSpace") == "normal"  # the whole caption on hover
+    assert seed_box.is_visible()
+    item.click()
+    panel.get_by_role("button", name="Use these settings").wait_for(timeout=10_000)
+    assert "`seed`" in _status(panel) or "seed" in _status(panel)

@@ -146,3 +146,13 @@ def test_warnings_go_to_stderr_in_text_mode_too(tmp_path: Path, capsys: pytest.C
     warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
     assert len(warnings) == 1 and "shapes-t2v only draws" in warnings[0] and "'cat'" in warnings[0]
     assert len(out.splitlines()) == 4, "two clips, each with its understood line"
+
+
+def test_progress_bars_only_on_a_terminal(tmp_path: Path) -> None:
+    """Issue 17: stderr piped to a log gets the warnings and the results, not lines of progress bars."""
+    clip = write_video(np.zeros((16, 64, 64, 3), np.uint8), tmp_path / "dark.mp4", fps=8)
+    for extra in ([], ["--quiet"]):
+        done = run_cli("classify", str(clip), "--model", "shapes-action", *extra)
+        assert done.returncode == 0, done.stderr
+        assert "\r" not in done.stderr and "it/s" not in done.stderr and "%|" not in done.stderr, done.stderr
+        assert "moving" in done.stdout or "rotating" in done.stdout or "growing" in done.stdout or "shrinking" in done.stdout

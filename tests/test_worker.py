@@ -47,12 +47,12 @@ def test_cancel_stops_an_embedded_model_between_frame_batches(tmp_path: Path) ->
     with pytest.raises(GenerationCancelled):
         for item in stream:
             reports.append(item)
-            if getattr(item, "stage", "") == "denoise" and item.done == 2:
+            if getattr(item, "stage", "") == "draw" and item.done == 2:
                 cancelled_at[0] = time.monotonic()
                 cancel.set()
     stopped_after = time.monotonic() - cancelled_at[0]
     assert stopped_after < 1.5, f"stopped {stopped_after:.2f} s after Cancel"
-    denoise = [r for r in reports if getattr(r, "stage", "") == "denoise"]
+    denoise = [r for r in reports if getattr(r, "stage", "") == "draw"]  # frame batches: no steps in the shapes world
     assert denoise[0].total > 10 and max(r.done for r in denoise) < denoise[0].total  # stopped part-way
     assert _outputs(tmp_path) == [] and list(tmp_path.glob(".*part*")) == []
 
@@ -67,7 +67,7 @@ def test_a_closed_request_stops_its_job(tmp_path: Path) -> None:
         cancel,
     )
     for item in stream:
-        if getattr(item, "stage", "") == "denoise":
+        if getattr(item, "stage", "") == "draw":
             break
     stream.close()  # what Gradio does when the client goes away
     assert cancel.is_set()

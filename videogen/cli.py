@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,8 @@ def _common() -> argparse.ArgumentParser:
     parent.add_argument("--device", default=argparse.SUPPRESS, help="auto (default), cpu, cuda, cuda:N")
     parent.add_argument("--offline", action="store_true", default=argparse.SUPPRESS, help="never use the network; cached models only")
     parent.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks and debug logs")
+    parent.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress bars (they are drawn only on a terminal anyway); warnings and errors still print")
     return parent
 
 
@@ -316,6 +320,29 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     debug = getattr(args, "debug", False)
+    bars = not getattr(args, "quiet", False) and sys.stderr.isatty()
+    with _progress_bars(bars):
+        return _main(args, debug)
+
+
+@contextmanager
+def _progress_bars(shown: bool) -> Iterator[None]:
+    """Progress bars are for a person at a terminal: in a log or a pipe they are lines of \\r-noise.
+    TQDM_DISABLE reaches every tqdm bar (ours, the Hub's downloads, the libraries' loading bars);
+    it is put back as it was afterwards (``main`` may run inside another program)."""
+    before = os.environ.get("TQDM_DISABLE")
+    if not shown:
+        os.environ["TQDM_DISABLE"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TQDM_DISABLE", None)
+        else:
+            os.environ["TQDM_DISABLE"] = before
+
+
+def _main(args: argparse.Namespace, debug: bool) -> int:
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if getattr(args, "offline", False):
         from videogen.config import set_offline

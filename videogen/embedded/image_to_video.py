@@ -301,6 +301,7 @@ class ShapesImageToVideo:
     spec: Any  # videogen.registry.ModelSpec
     model: ShapesImageToVideoModel
     device: str = "cpu"
+    progress_stage = "draw"  # on_step counts batches of frames: this model has no denoising steps
 
     @torch.inference_mode()
     def transforms(

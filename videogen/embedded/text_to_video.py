@@ -167,6 +167,7 @@ class ShapesTextToVideo:
     spec: Any  # videogen.registry.ModelSpec
     decoder: ShapesVideoDecoder
     device: str = "cpu"
+    progress_stage = "draw"  # on_step counts batches of frames: this model has no denoising steps
 
     @torch.inference_mode()
     def draw(

@@ -281,18 +281,24 @@ def _out_of_memory(exc: BaseException) -> bool:
     return "out of memory" in text or "can't allocate memory" in text
 
 
-def step_reporter(progress: ProgressFn | None, cancel: threading.Event | None) -> Callable[..., None]:
-    """A callback for each finished denoising step (or frame batch of the embedded models): reports
-    progress, with a preview image now and then, and stops when cancelled."""
+def step_reporter(
+    progress: ProgressFn | None, cancel: threading.Event | None, stage_of_steps: str = "denoise",
+) -> Callable[..., None]:
+    """A callback for each finished denoising step (or, with ``stage_of_steps="draw"``, each batch of
+    frames an embedded model draws: its count is not the Steps setting's): reports progress, with a
+    preview image now and then, and stops when cancelled."""
 
-    def on_step(done: int, total: int, preview: Any = None, stage: str = "denoise") -> None:
+    def on_step(done: int, total: int, preview: Any = None, stage: str = stage_of_steps) -> None:
         if cancel is not None and cancel.is_set():
             raise GenerationCancelled("Generation cancelled.")
         if progress is not None:
-            message = f"Denoising step {done}/{total}" if stage == "denoise" else "Decoding the frames (VAE)"
-            progress(Progress(stage, done, total, "step" if stage == "denoise" else "", message, preview))
+            message, unit = {"denoise": (f"Denoising step {done}/{total}", "step"),
+                             "draw": (f"Drawing the frames: batch {done}/{total}", "batch")}.get(
+                                 stage, ("Decoding the frames (VAE)", ""))
+            progress(Progress(stage, done, total, unit, message, preview))
 
     return on_step
+
 
 
 def output_path(output: str | Path | None, output_dir: Path, task: str, seed: int) -> Path:

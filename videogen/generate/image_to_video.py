@@ -150,7 +150,8 @@ def run_image_to_video(
 
     # 3. Denoise from the image, reporting each step; Cancel stops at the next step.
     with memory_guard(spec, params, "generating"):
-        frames, understood = generator.generate(params, conditioning, step_reporter(progress, cancel))
+        on_step = step_reporter(progress, cancel, getattr(generator, "progress_stage", "denoise"))  # steps, or frame batches
+        frames, understood = generator.generate(params, conditioning, on_step)
     generated = time.perf_counter()
 
     # 4. Encode, with the recipe in the file's metadata.

@@ -46,7 +46,8 @@ def run_text_to_video(
 
     # 3. Denoise, reporting each step; Cancel stops at the next step.
     with memory_guard(spec, params, "generating"):
-        frames, understood = generator.generate(params, None, step_reporter(progress, cancel))
+        on_step = step_reporter(progress, cancel, getattr(generator, "progress_stage", "denoise"))  # steps, or frame batches
+        frames, understood = generator.generate(params, None, on_step)
     generated = time.perf_counter()
 
     # 4. Encode, with the recipe in the file's metadata.

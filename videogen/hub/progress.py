@@ -18,7 +18,7 @@ from typing import Any
 class Progress:
     """One progress report: ``done`` of ``total`` units in a named stage."""
 
-    stage: str  # "download", "load", "denoise", "decode", "encode", "classify"
+    stage: str  # "download", "load", "denoise" (steps), "draw" (the shapes world's frame batches), "decode", "encode", "classify"
     done: float
     total: float | None = None
     unit: str = ""  # "B" for bytes, "step", "frame"

@@ -159,6 +159,9 @@ def task_of(model: str) -> Task:
 
 class VideoGenerator(Protocol):
     spec: ModelSpec
+    # what on_step(done, total) counts: "denoise" (steps, as its Steps setting says) or "draw" (batches of
+    # frames: the shapes world's models draw, they do not denoise); read with getattr, default "denoise"
+    progress_stage: str
 
     def generate(self, params: Any, image: Any | None, on_step: Any) -> tuple[np.ndarray, str | None]:
         """Return (T, H, W, 3) uint8 frames, and what was understood of the prompt (or None)."""

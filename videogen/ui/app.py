@@ -32,6 +32,7 @@ from videogen.ui import action_recognition, image_to_video, text_to_video
 from videogen.ui.examples import shapes_examples
 from videogen.ui.handlers import Handlers
 from videogen.ui.model_info import model_card, model_choices, page_texts
+from videogen.ui.history import HISTORY_CSS
 from videogen.ui.long_jobs import LongJobFunctions
 from videogen.ui.i18n import Blocks, Locale, locale_of, t, tr
 from videogen.ui.worker import CancelBoard, cancel_folder
@@ -42,8 +43,9 @@ logger = logging.getLogger(__name__)
 TITLE = "videogen"
 INTRO = (
     "# videogen\nText to video, image to video and action recognition. Hub models download the first "
-    "time you use them and need a GPU; the small models shipped with the app work anywhere, offline, "
-    "on the *shapes world* (circles, squares and triangles that move, grow, shrink or spin)."
+    "time you use them and are best on a GPU (on a CPU a generator starts at a short CPU preset); the small "
+    "models shipped with the app work anywhere, offline, on the *shapes world* (circles, squares and "
+    "triangles that move, grow, shrink or spin)."
 )
 T2V_EXAMPLES = [
     "a red circle moving to the left on a white background",
@@ -103,7 +105,7 @@ def build_demo(handlers: Handlers, *, max_queue: int = 16) -> App:
             )
     # One GPU queue for all three tasks; api_open=False makes raw HTTP calls go through it too.
     demo.queue(max_size=max_queue, api_open=False, default_concurrency_limit=1)
-    demo.launch_defaults = launch_options(policy)
+    demo.launch_defaults = {**launch_options(policy), "css": HISTORY_CSS}
     handlers.blocks = demo
     demo.sweeper = Sweeper.for_app(policy, demo, handlers.upload_folder) if policy.delete_after_s else None
     return demo

@@ -49,10 +49,13 @@ def results_column() -> Results:
         preview=gr.Image(label=t("Preview"), interactive=False, visible=False, height=180, buttons=[]),
         preview_state=gr.State(None),  # the latents so far, on slow runs (a State: not an API output)
         status=gr.Markdown(label=t("Status")),
-        seed_used=gr.Number(label=t("Seed"), precision=0, interactive=False, info=t("the seed of this clip")),
+        seed_used=gr.Number(label=t("Seed"), precision=0, interactive=False, info=t("the seed of this clip"),
+                            visible=False),  # shown with the first clip (an empty Number shows 0)
         history=history_panel(),
         marks=gr.Markdown(visible=False),
     )
+    results.seed_used.change(lambda seed: gr.update(visible=seed is not None), inputs=results.seed_used,
+                             outputs=results.seed_used, api_visibility="private", queue=False)  # once there is a clip
     results.preview_state.change(lambda image: gr.update(value=image, visible=image is not None),
                                  inputs=results.preview_state, outputs=results.preview,
                                  api_visibility="private", queue=False)

@@ -14,11 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import logging
+
 import gradio as gr
 
 from videogen.generate.common import GenerationRequest, VideoResult
 from videogen.ui.i18n import Locale, locale_of, t, tr
 
+HISTORY_CSS = """
+.videogen-history .caption-label { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.videogen-history .thumbnail-item:hover .caption-label { white-space: normal; overflow: visible; }
+"""  # the page's CSS (launch(css=...)): a clip's whole caption on hover
+logger = logging.getLogger(__name__)
 MAX_CLIPS = 50  # per session and tab: the oldest drop off the list (their files stay in the output folder)
 _EMPTY = "Clips made in this session appear here: select one to see its settings, download it or reuse its settings."
 _GONE = "This clip's file has been deleted (this app keeps files for a while only). Its settings are in its caption."
@@ -31,6 +38,7 @@ class Clip:
     path: str
     settings: GenerationRequest  # all values filled in (resolved): asking again makes the same clip
     image: str | None = None  # the input image, for image to video
+    poster: str | None = None  # a still of the clip's middle frame, the gallery's thumbnail
 
     def caption(self, locale: Locale = "en") -> str:
         s = self.settings
@@ -61,11 +69,34 @@ def add_clip(history: list[Clip] | None, result: VideoResult, image: str | None 
     Clips whose file is gone (public mode deletes them after a while) drop off the list.
     """
     kept = [clip for clip in history or [] if Path(clip.path).is_file()]
-    return [Clip(result.path, result.settings(), image), *kept][:MAX_CLIPS]
+    return [Clip(result.path, result.settings(), image, poster_of(result.path)), *kept][:MAX_CLIPS]
+
+
+def poster_of(path: str) -> str | None:
+    """Write the clip's middle frame beside it (``name.poster.jpg``) for the gallery: a browser shows
+    no picture for a video item until it plays it. None when the clip cannot be read back."""
+    from PIL import Image
+
+    from videogen.errors import VideogenError
+    from videogen.media import read_frames
+
+    poster = Path(path).with_suffix(".poster.jpg")
+    try:
+        frame = read_frames(path, 1).frames[0]  # the frame on screen at the middle of the clip
+        Image.fromarray(frame).save(poster, quality=88)
+    except (VideogenError, OSError) as exc:
+        logger.warning("No poster for %s (%s): the gallery shows the video itself", path, exc)
+        return None
+    return str(poster)
 
 
 def gallery_items(history: list[Clip] | None, locale: Locale = "en") -> list[tuple[str, str]]:
-    return [(clip.path, clip.caption(locale)) for clip in history or []]
+    """The gallery's thumbnails: each clip's poster (or the clip itself), captioned with its settings."""
+    items = []
+    for clip in history or []:
+        shown = clip.poster if clip.poster and Path(clip.poster).is_file() else clip.path
+        items.append((shown, clip.caption(locale)))
+    return items
 
 
 @dataclass
@@ -83,12 +114,15 @@ def history_panel() -> HistoryPanel:
     clips = gr.State([])
     selected = gr.State(None)
     with gr.Accordion(t("History (this session)"), open=True):
-        gallery = gr.Gallery(label=t("history"), show_label=False, columns=3, height="auto", object_fit="contain",
-                             allow_preview=True, buttons=["download", "fullscreen"], interactive=False)
+        # compact: four small posters a row (a caption shows whole on hover: HISTORY_CSS); no preview
+        # that blows one up over the list: the clip's details and download are below
+        gallery = gr.Gallery(label=t("history"), show_label=False, columns=4, height="auto", object_fit="cover",
+                             allow_preview=False, interactive=False, fit_columns=False,
+                             elem_classes=["videogen-history"])
         details = gr.Markdown(t(_EMPTY))
-        with gr.Row():
-            use = gr.Button(t("Use these settings"), size="sm")
-            download = gr.File(label=t("Download"), interactive=False, height=60)
+        with gr.Row():  # shown once a clip is selected
+            use = gr.Button(t("Use these settings"), size="sm", visible=False)
+            download = gr.File(label=t("Download"), interactive=False, height=60, visible=False)
     return HistoryPanel(clips, selected, gallery, details, use, download)
 
 
@@ -111,6 +145,10 @@ def wire(
             return None, None, tr(_GONE, locale)
         return clip, clip.path, clip.details(locale)
 
+    def actions(clip: Clip | None) -> tuple[Any, Any]:
+        """The download and "Use these settings" show only while a clip is selected."""
+        return gr.update(visible=clip is not None), gr.update(visible=clip is not None)
+
     def use(clip: Clip | None, request: gr.Request | None = None) -> tuple[Any, ...]:
         locale = locale_of(request)
         if clip is None:
@@ -122,7 +160,9 @@ def wire(
         return fill(clip, locale)
 
     private: dict[str, Any] = dict(api_visibility="private", queue=False)
-    panel.clips.change(show, inputs=panel.clips, outputs=[panel.gallery, panel.selected, panel.download, panel.details], **private)
-    panel.gallery.select(select, inputs=panel.clips, outputs=[panel.selected, panel.download, panel.details], **private)
+    panel.clips.change(show, inputs=panel.clips, outputs=[panel.gallery, panel.selected, panel.download, panel.details],
+                       **private).then(actions, inputs=panel.selected, outputs=[panel.download, panel.use], **private)
+    panel.gallery.select(select, inputs=panel.clips, outputs=[panel.selected, panel.download, panel.details],
+                         **private).then(actions, inputs=panel.selected, outputs=[panel.download, panel.use], **private)
     panel.use.click(use, inputs=panel.selected, outputs=targets, **private)
 

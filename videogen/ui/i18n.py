@@ -37,10 +37,12 @@ Locale = str  # "en" or "zh-CN"
 ZH_CN: dict[str, str] = {
     # -- the page ------------------------------------------------------------------------------
     "# videogen\nText to video, image to video and action recognition. Hub models download the first "
-    "time you use them and need a GPU; the small models shipped with the app work anywhere, offline, "
-    "on the *shapes world* (circles, squares and triangles that move, grow, shrink or spin).":
-        "# videogen\n文生视频、图生视频与动作识别。Hub 上的模型在第一次使用时下载，需要 GPU；应用自带的小模型"
-        "在任何机器上都能离线运行，作用于*形状世界*（会移动、放大、缩小或旋转的圆形、正方形和三角形）。",
+    "time you use them and are best on a GPU (on a CPU a generator starts at a short CPU preset); the small "
+    "models shipped with the app work anywhere, offline, on the *shapes world* (circles, squares and "
+    "triangles that move, grow, shrink or spin).":
+        "# videogen\n文生视频、图生视频与动作识别。Hub 上的模型在第一次使用时下载，最好使用 GPU（在 CPU 上，生成模型从"
+        "较短的 CPU 预设开始）；应用自带的小模型在任何机器上都能离线运行，作用于*形状世界*（会移动、放大、缩小或旋转的"
+        "圆形、正方形和三角形）。",
     "Text to Video": "文生视频",
     "Image to Video": "图生视频",
     "Action Recognition": "动作识别",
@@ -189,6 +191,7 @@ ZH_CN: dict[str, str] = {
     "Loading {model}": "正在加载 {model}",
     "Loaded {model}": "已加载 {model}",
     "Denoising step {done}/{total}": "去噪：第 {done}/{total} 步",
+    "Drawing the frames: batch {done}/{total}": "绘制帧：第 {done}/{total} 批",
     "Decoding the frames (VAE)": "解码帧（VAE）",
     "Encoding H.264": "编码 H.264",
     "Encoding H.264: frame {done}/{total}": "编码 H.264：第 {done}/{total} 帧",
@@ -239,7 +242,7 @@ TABLES: dict[Locale, Mapping[str, str]] = {"zh-CN": ZH_CN}
 # The progress messages of videogen's pipelines, hub and models (Progress.message, videogen/hub/):
 # :func:`tr_message` translates a message that one of them matches whole.
 PROGRESS: tuple[str, ...] = (
-    "Downloading {model}", "Downloaded {model}", "Loading {model}", "Loaded {model}", "Denoising step {done}/{total}",
+    "Downloading {model}", "Downloaded {model}", "Loading {model}", "Loaded {model}", "Denoising step {done}/{total}", "Drawing the frames: batch {done}/{total}",
     "Decoding the frames (VAE)", "Encoding H.264", "Encoding H.264: frame {done}/{total}", "Reading frames",
     "Classifying", "Timeline: {done}/{total} segments",
 )

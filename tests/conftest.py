@@ -52,6 +52,9 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("VIDEOGEN_OUTPUT_DIR", str(tmp_path / "outputs"))
     monkeypatch.setenv("VIDEOGEN_DEVICE", "cpu")
+    # the CPU path of a machine with fast bfloat16, whatever this one has (AVX2 computes in float32:
+    # tests/test_generators.py sets that one where it tests it)
+    monkeypatch.setenv("VIDEOGEN_CPU_COMPUTE", "bfloat16")
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)

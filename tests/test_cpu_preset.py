@@ -96,3 +96,32 @@ def test_sizes_in_gib_everywhere_and_parameters_broken_down() -> None:
     texts = [card, *entries.values()]
     assert not [t for t in texts if re.search(r"\d GB\b", t)], "GiB, never GB"
     assert parameter_breakdown(find("wan2.2-ti2v-5b", "t2v").components) == "5.0B transformer + 5.7B text encoder + 705M VAE"
+
+
+def test_a_cpu_without_fast_bfloat16_plans_float32_compute(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compute dtype follows the measured rates (AVX2: bfloat16 emulated), or VIDEOGEN_CPU_COMPUTE;
+    the plan keeps the text encoder in bfloat16 and the rest in float32, and falls back to bfloat16
+    where float32 does not fit."""
+    import videogen.device as device
+    from videogen.errors import InvalidInputError
+
+    monkeypatch.delenv("VIDEOGEN_CPU_COMPUTE", raising=False)
+    monkeypatch.setattr(device, "_rates", {"bfloat16": 1.3e9, "float32": 9e10})  # 2 AMD EPYC cores, AVX2
+    assert device.cpu_compute_dtype() == "float32"
+    monkeypatch.setattr(device, "_rates", {"bfloat16": 1.4e12, "float32": 3e11})  # AMX
+    assert device.cpu_compute_dtype() == "bfloat16"
+    monkeypatch.setenv("VIDEOGEN_CPU_COMPUTE", "float32")
+    assert device.cpu_compute_dtype() == "float32"
+    monkeypatch.setenv("VIDEOGEN_CPU_COMPUTE", "fp8")
+    with pytest.raises(InvalidInputError, match="VIDEOGEN_CPU_COMPUTE must be bfloat16 or float32, got 'fp8'"):
+        device.cpu_compute_dtype()
+
+    anyflow = find("anyflow-wan2.1-t2v-1.3b", "t2v")
+    upcast = plan_memory(anyflow, MemoryRequest("cpu", 0, 24 * GIB, 17, 256, 384, cpu_compute="float32"), suggest=False)
+    plain = plan_memory(anyflow, MemoryRequest("cpu", 0, 24 * GIB, 17, 256, 384), suggest=False)
+    assert upcast.fits and upcast.upcast_text_encoder and not plain.upcast_text_encoder
+    assert {c.name: c.dtype for c in upcast.components} == {"text_encoder": "bfloat16", "transformer": "float32", "vae": "float32"}
+    assert upcast.peak_ram_bytes > plain.peak_ram_bytes  # float32 weights: twice the transformer's bytes
+    wan22 = find("wan2.2-ti2v-5b", "t2v")
+    big = plan_memory(wan22, MemoryRequest("cpu", 0, 28 * GIB, 25, 256, 384, cpu_compute="float32"), suggest=False)
+    assert big.fits and not big.upcast_text_encoder, "float32 does not fit 28 GiB: bfloat16 does"

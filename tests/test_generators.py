@@ -29,7 +29,8 @@ def _loaded(folder: Path, frames: int = 5):
     return cache, spec, params, cache.generator(spec, None, params)
 
 
-def test_loading_follows_the_plan(tiny_model_dirs: dict[str, Path]) -> None:
+def test_loading_follows_the_plan(tiny_model_dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIDEOGEN_CPU_COMPUTE", "bfloat16")  # a CPU with fast bfloat16 (AMX); float32 compute: below
     _cache, _spec, _params, generator = _loaded(tiny_model_dirs["wan"])
     plan = generator.plan
     assert plan.strategy == "cpu" and plan.fits and plan.dtype == "bfloat16"
@@ -39,6 +40,30 @@ def test_loading_follows_the_plan(tiny_model_dirs: dict[str, Path]) -> None:
     assert pipe.vae.dtype == torch.float32  # as the WanPipeline docstring loads it
     assert not plan.vae_tiling and not pipe.vae.use_tiling  # a small clip decodes whole on a CPU: tiles overlap
     assert not plan.free_text_encoder and pipe.text_encoder is not None  # RAM to spare: the encoder stays
+
+
+def test_a_cpu_without_fast_bfloat16_computes_in_float32(tiny_model_dirs: dict[str, Path],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """AVX2 emulates bfloat16 matmuls ~70x slower than float32: the transformer and VAE load in float32,
+    the text encoder stays in bfloat16 (half the RAM) and runs each block in float32; the clip is the
+    bfloat16 one within rounding."""
+    monkeypatch.setenv("VIDEOGEN_CPU_COMPUTE", "bfloat16")
+    *_, params, fast = _loaded(tiny_model_dirs["wan"])
+    in_bfloat16, _ = fast.generate(params, None, lambda *args, **kwargs: None)
+    monkeypatch.setenv("VIDEOGEN_CPU_COMPUTE", "float32")
+    *_, slow = _loaded(tiny_model_dirs["wan"])
+    plan, pipe = slow.plan, slow.pipe
+    assert plan.upcast_text_encoder and "float32" in plan.summary()
+    assert {c.name: c.dtype for c in plan.components} == {"text_encoder": "bfloat16", "transformer": "float32", "vae": "float32"}
+    assert pipe.transformer.dtype == torch.float32 and pipe.text_encoder.dtype == torch.bfloat16
+    seen = []
+    block = max((m for m in pipe.text_encoder.modules() if isinstance(m, torch.nn.ModuleList)), key=len)[0]
+    first = next(m for m in block.modules() if isinstance(m, torch.nn.Linear))
+    first.register_forward_hook(lambda module, args, out: seen.append((module.weight.dtype, out.dtype)))
+    in_float32, _ = slow.generate(params, None, lambda *args, **kwargs: None)
+    assert seen and set(seen) == {(torch.float32, torch.float32)}, "each encoder block computes in float32"
+    assert pipe.text_encoder.dtype == torch.bfloat16, "and goes back to bfloat16 after"
+    assert np.abs(in_bfloat16.astype(int) - in_float32.astype(int)).mean() < 12  # the same clip, less rounding
 
 
 def test_text_encoder_on_the_cpu_gives_the_same_clip(tiny_model_dirs: dict[str, Path]) -> None:

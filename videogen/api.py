@@ -255,7 +255,7 @@ def plan(
     unset and CUDA is present). Registry models need no network; others are sized from the Hub's
     file headers or their folder.
     """
-    from videogen.device import GIB, ram_bytes
+    from videogen.device import GIB, cpu_compute_dtype, ram_bytes
     from videogen.sizing.memory import MemoryRequest
     from videogen.sizing.plan import plan_memory
     from videogen.models import ModelCache
@@ -284,6 +284,7 @@ def plan(
         device="cuda" if cuda else "cpu", gpu_bytes=int((gpu_memory_gib or 0) * GIB) if cuda else 0,
         ram_bytes=int(ram_gib * GIB) if ram_gib else ram_bytes(), frames=frames or d.frames,
         height=height or d.height, width=width or d.width, steps=steps or 0,
+        cpu_compute="bfloat16" if cuda else cpu_compute_dtype(),  # this CPU's (another machine's is not known)
     )
     return plan_memory(spec, request, ModelCache.component_sizes(spec, request.dtype if cuda else "bfloat16"))
 

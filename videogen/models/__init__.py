@@ -29,7 +29,7 @@ import numpy as np
 from videogen import hub
 from videogen.models.classifiers import default_recognizer, load_classifier
 from videogen.config import load_settings
-from videogen.device import DeviceChoice, gpu_memory_bytes, ram_bytes, release_memory
+from videogen.device import DeviceChoice, cpu_compute_dtype, gpu_memory_bytes, ram_bytes, release_memory
 from videogen.errors import ModelNotFoundError, OutOfMemoryError, UnsupportedModelError, VideogenError
 from videogen.models.diffusers_generator import DiffusersGenerator, load_generator
 from videogen.sizing.memory import MemoryPlan, MemoryRequest
@@ -240,6 +240,7 @@ class ModelCache:
             gpu_bytes=min(gpu_memory_bytes(self.device_choice), gpu_memory_bytes(self.device_choice, free=True) + held),
             ram_bytes=ram_bytes(available=True) + (0 if self.device_choice.is_cuda else held), frames=frames,
             height=height, width=width, dtype=self.device_choice.dtype_name if self.device_choice.is_cuda else "bfloat16",
+            cpu_compute="bfloat16" if self.device_choice.is_cuda else cpu_compute_dtype(),
         )
         plan = plan_memory(spec, request, self.component_sizes(spec, request.dtype))
         if not plan.fits:

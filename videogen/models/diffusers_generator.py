@@ -237,6 +237,58 @@ def apply_plan(pipe: Any, device: str, plan: MemoryPlan) -> None:
         vae.enable_tiling()
 
 
+def compute_blocks_in_float32(module: Any) -> int:
+    """Run each block of ``module``'s longest list of blocks in float32, its weights kept in bfloat16.
+
+    Before a block runs its weights are cast to float32 and its inputs too; after, the weights go back
+    to bfloat16 and its outputs are cast to bfloat16, as the rest of the module expects. On a CPU that
+    emulates bfloat16 matmuls (AVX2 only) this is the difference between hours and minutes, for the
+    RAM of one block in float32. Returns how many blocks were hooked.
+    """
+    import torch
+
+    lists = [m for m in module.modules() if isinstance(m, torch.nn.ModuleList)]
+    if not lists:
+        return 0
+    blocks = max(lists, key=len)
+
+    def cast(value: Any, dtype: Any) -> Any:
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            return value.to(dtype)
+        if isinstance(value, (tuple, list)):
+            return type(value)(cast(v, dtype) for v in value)
+        return value
+
+    def before(block: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        block.float()
+        return cast(args, torch.float32), {k: cast(v, torch.float32) for k, v in kwargs.items()}
+
+    def after(block: Any, args: tuple, output: Any) -> Any:
+        block.to(torch.bfloat16)
+        return cast(output, torch.bfloat16)
+
+    for block in blocks:
+        block.register_forward_pre_hook(before, with_kwargs=True)
+        block.register_forward_hook(after)
+    return len(blocks)
+
+
+def take_float32(module: Any) -> None:
+    """Cast what ``module`` (a float32 transformer) is given to float32: a pipeline hands it the
+    embeddings in the text encoder's dtype (LTX's does not cast them), bfloat16 here."""
+    import torch
+
+    def cast(value: Any) -> Any:
+        if isinstance(value, torch.Tensor) and value.is_floating_point() and value.dtype != torch.float32:
+            return value.float()
+        return value
+
+    def before(_: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        return tuple(cast(a) for a in args), {k: cast(v) for k, v in kwargs.items()}
+
+    module.register_forward_pre_hook(before, with_kwargs=True)
+
+
 def load_generator(
     spec: ModelSpec, folder: Path, device: str, plan: MemoryPlan, reuse: Any | None = None,
 ) -> DiffusersGenerator:
@@ -267,6 +319,12 @@ def load_generator(
         pipe.set_progress_bar_config(disable=True)
         logger.info("Placing %s on %s: %s", spec.id, device, plan.summary())
         apply_plan(pipe, device, plan)
+        if plan.upcast_text_encoder:  # a CPU without fast bfloat16: the encoder's blocks compute in float32
+            for name in ("text_encoder", "text_encoder_2"):
+                if getattr(pipe, name, None) is not None:
+                    compute_blocks_in_float32(getattr(pipe, name))
+            if getattr(pipe, "transformer", None) is not None:
+                take_float32(pipe.transformer)
     except torch.OutOfMemoryError as exc:
         del pipe
         release_memory()

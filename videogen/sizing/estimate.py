@@ -16,8 +16,9 @@ The work is counted from the published configs (:mod:`videogen.sizing.components
 * VAE decode: FLOPs per output pixel of each frame (:data:`VAE_FLOPS_PER_PIXEL`, counted with
   ``torch.utils.flop_counter`` on the full-size VAEs), times frames x height x width.
 
-The machine's speed is the dense bfloat16 matmul rate, measured once per process
-(:func:`matmul_rate`, three 4096x4096 products: about a second). The seconds are for the machine as
+The machine's speed is the dense matmul rate in the dtype generators compute in here (bfloat16
+where the CPU has it fast, else float32: :func:`videogen.device.cpu_compute_dtype`), measured once
+per process (:func:`matmul_rate`: about a second). The seconds are for the machine as
 it is when nothing else runs, so that the card, the settings line and ``plan`` say the same number
 however busy the machine was a moment ago; the share of the cores other programs take now
 (:func:`cpu_share`, from the load average) is kept beside them (``cpu_share``, ``busy_s``) and said
@@ -33,11 +34,7 @@ Only CPU runs are estimated; on a GPU the plan gives memory only. The memory pla
 
 from __future__ import annotations
 
-import functools
 import os
-import statistics
-import threading
-import time
 from dataclasses import asdict, dataclass
 
 from videogen.registry import MODELS, ModelSpec
@@ -151,48 +148,30 @@ def vae_flops(spec: ModelSpec, frames: int, height: int, width: int) -> float:
 # This machine
 
 
-_RATE_LOCK = threading.Lock()  # two requests at once measure once, and get the same rate
-
-
 def matmul_rate() -> float:
-    """:func:`measure_matmul_rate`, measured once per process (the first caller measures, the others wait)."""
-    with _RATE_LOCK:
-        return _measured_rate()
+    """Dense matmul FLOP/s of this CPU's cores in the dtype generators compute in here
+    (:func:`videogen.device.cpu_compute_dtype`: bfloat16 where it is fast, else float32), measured
+    once per process (:func:`videogen.device.cpu_matmul_rates`)."""
+    from videogen.device import cpu_compute_dtype, cpu_matmul_rates
+
+    return cpu_matmul_rates()[cpu_compute_dtype()]
 
 
-@functools.lru_cache(maxsize=1)
-def _measured_rate() -> float:
-    return measure_matmul_rate()
+def bfloat16_fast() -> bool:
+    """Whether this CPU computes in bfloat16 (else every component runs in float32, at one rate)."""
+    return machine_compute() == "bfloat16"
 
 
-def measure_matmul_rate() -> float:
-    """Dense bfloat16 matmul FLOP/s of this CPU's cores, once per process: two 4096x4096 products,
-    each timed by the CPU seconds it took per torch thread (CPU time, not the clock, so that other
-    programs running now do not count: :func:`cpu_share` does that). A CPU without fast bfloat16
-    is timed on smaller products: a 512x512 one when that takes over 0.05 s (bfloat16 emulated, as
-    on AVX2-only CPUs), a 2048x2048 one when that takes over 0.1 s."""
-    import torch
+def machine_compute() -> str:
+    from videogen.device import cpu_compute_dtype
 
-    threads = torch.get_num_threads()
+    return cpu_compute_dtype()
 
-    def median_rate(n: int, repeats: int, warm_up: bool) -> float:
-        a = torch.randn(n, n, dtype=torch.bfloat16)
-        b = torch.randn(n, n, dtype=torch.bfloat16)
-        seconds = []
-        with torch.inference_mode():
-            if warm_up:  # the first product pays for the kernels' setup
-                a @ b
-            for _ in range(repeats):
-                start = time.process_time()
-                a @ b
-                seconds.append((time.process_time() - start) / threads)
-        return 2 * n**3 / max(statistics.median(seconds), 1e-9)
 
-    probe = median_rate(512, 1, warm_up=True)  # 0.27 GFLOP: a second even where bfloat16 is emulated
-    if 2 * 512**3 / probe > 0.05:  # no fast bfloat16 (an AVX2-only CPU runs it at ~0.3 GFLOP/s): that is the rate
-        return probe
-    small = median_rate(2048, 1, warm_up=True)
-    return median_rate(4096, 2, warm_up=False) if 2 * 2048**3 / small < 0.1 else small
+def cpu_matmul_rates() -> dict[str, float]:
+    from videogen.device import cpu_matmul_rates as measured
+
+    return measured()
 
 
 def cpu_share() -> float:
@@ -208,7 +187,7 @@ def cpu_share() -> float:
 
 def estimate(
     spec: ModelSpec, frames: int, height: int, width: int, steps: int, guidance: float, *,
-    params: dict[str, int] | None = None, rate: float | None = None,
+    params: dict[str, int] | None = None, rate: float | None = None, compute: str | None = None,
 ) -> Estimate:
     """Seconds for one run of ``spec`` on this CPU.
 
@@ -216,7 +195,8 @@ def estimate(
     (default: :func:`matmul_rate`, this machine idle; the load now is kept as ``cpu_share``).
     """
     share = 1.0 if rate else cpu_share()
-    rate = rate or matmul_rate()
+    if rate is None:  # this CPU's rate in its compute dtype, or in ``compute`` when a plan fell back from it
+        rate = matmul_rate() if compute in (None, machine_compute()) else cpu_matmul_rates()[compute]
     sizes = {c.name: c for c in component_sizes(spec, "bfloat16", params)}
     passes = 2 if guidance > 1.0 else 1  # guidance adds the negative prompt and the unconditional pass
     text = sum(text_encoder_flops(spec, c.params) for name, c in sizes.items() if name.startswith("text_encoder"))
@@ -224,8 +204,8 @@ def estimate(
     on_disk = spec.download_gb * 1e9 or sum(c.params * 4 for c in sizes.values())  # float32 files at most
     text_efficiency = TEXT_EFFICIENCY.get(spec.family, EFFICIENCY["text_encoder"])
 
-    def slowdown(name: str) -> float:
-        return FLOAT32_SLOWDOWN if name in sizes and sizes[name].dtype == "float32" else 1.0
+    def slowdown(name: str) -> float:  # a float32 component where the rest computes in fast bfloat16
+        return FLOAT32_SLOWDOWN if name in sizes and sizes[name].dtype == "float32" and bfloat16_fast() else 1.0
 
     return Estimate(
         text_s=passes * text / (rate * text_efficiency),

@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 from videogen.registry import ModelSpec
-from videogen.sizing.components import ComponentSize, component_sizes
+from videogen.sizing.components import DTYPE_BYTES, ComponentSize, component_sizes
 from videogen.sizing.tokens import TEXT_TOKENS, latent_tokens, transformer_width
 from videogen.units import GIB, gib
 Placement = Literal["gpu", "offload", "stream", "cpu"]
@@ -68,6 +68,7 @@ class MemoryRequest:
     dtype: str = "bfloat16"  # the pipeline's dtype on CUDA
     steps: int = 0  # for the time estimate; 0: the model's default
     guidance: float | None = None  # for the time estimate; None: the model's default
+    cpu_compute: str = "bfloat16"  # a CPU host: the dtype it computes in (videogen.device.cpu_compute_dtype)
 
 
 Ranker = Callable[[ModelSpec, MemoryRequest], float]  # seconds a model would take for a request (lower: sooner)
@@ -101,6 +102,7 @@ class MemoryPlan:
     width: int = 0
     suggestions: list[str] = field(default_factory=list)
     free_text_encoder: bool = False  # CPU: the text encoder is freed after encoding (read again for a new prompt)
+    upcast_text_encoder: bool = False  # CPU computing in float32: the text encoder kept in bfloat16, each block run in float32
     estimate_s: float | None = None  # CPU: seconds for the run on this machine (encode, denoise, decode)
     estimate: dict | None = None  # CPU: those seconds stage by stage (Estimate.to_json), and the load time
     # (both filled in by videogen.sizing.plan.plan_memory)
@@ -118,6 +120,9 @@ class MemoryPlan:
             return f"Does not fit: {self.reason}" + (f" {self.suggestions[0]}" if self.suggestions else "")
         if self.device == "cpu":
             freed = " (the text encoder freed after encoding)" if self.free_text_encoder else ""
+            if self.upcast_text_encoder:
+                return (f"Runs on the CPU in float32, which this CPU multiplies far faster than bfloat16 (the text "
+                        f"encoder kept in bfloat16, computed in float32 block by block); {ram}{freed}.")
             return f"Runs on the CPU in {self.dtype}; {ram}{freed}."
         where = f"your {gib(gpu_bytes, 0)} GPU" if gpu_bytes else "the GPU"
         how = {
@@ -150,9 +155,11 @@ def activation_bytes(spec: ModelSpec, sizes: list[ComponentSize], frames: int, h
     batch = 2 if spec.family_info.cfg_batched else 1  # Wan runs cond and uncond as two passes
     tokens = latent_tokens(spec, frames, height, width)
     # widest point of a block: input, normed copy, q, k, v, attention output (6 x hidden) and the
-    # feed-forward's pre- and post-activation (2 x ffn), at 2 bytes, for each sample of the batch
-    transformer_act = tokens * batch * (6 * hidden + 2 * ffn) * 2
-    text_act = TEXT_TOKENS.get(spec.family, 512) * 2 * (6 * 4096 + 2 * 10240) * 2
+    # feed-forward's pre- and post-activation (2 x ffn), at the transformer's bytes (2; 4 computing in
+    # float32), for each sample of the batch
+    element = DTYPE_BYTES.get(transformer.dtype, 2) if transformer else 2
+    transformer_act = tokens * batch * (6 * hidden + 2 * ffn) * element
+    text_act = TEXT_TOKENS.get(spec.family, 512) * 2 * (6 * 4096 + 2 * 10240) * element
 
     vae = by_name.get("vae")
     scale = (vae.bytes / vae.params) / 4 if vae else 1.0
@@ -248,6 +255,9 @@ def _plan_cpu(spec: ModelSpec, request: MemoryRequest, sizes: list[ComponentSize
     """
     dtype = "bfloat16"
     sizes = sizes or component_sizes(spec, dtype)
+    upcast = request.cpu_compute == "float32"
+    if upcast:  # no fast bfloat16 here: all but the text encoder (the biggest, run once a prompt) in float32
+        sizes = [c if c.name.startswith("text_encoder") else replace(c, dtype="float32") for c in sizes]
     act = activation_bytes(spec, sizes, request.frames, request.height, request.width)
     weights = sum(c.bytes for c in sizes)
     encoder = sum(c.bytes for c in sizes if c.name.startswith("text_encoder"))
@@ -267,8 +277,11 @@ def _plan_cpu(spec: ModelSpec, request: MemoryRequest, sizes: list[ComponentSize
     reason = (f"peak ~{ram / GIB:.1f} of {request.ram_bytes / GIB:.0f} GiB RAM" if fits else
               f"{spec.id} needs ~{ram / GIB:.1f} GiB of RAM on the CPU ({weights / GIB:.1f} GiB of weights in "
               f"{dtype}), the machine has {request.ram_bytes / GIB:.0f} GiB.")
+    if upcast and not fits:  # float32 does not fit this machine: bfloat16 may, in half the RAM (slowly)
+        return _plan_cpu(spec, replace(request, cpu_compute="bfloat16"), None, suggest, rank)
     plan = _plan(spec, replace(request, dtype=dtype), sizes, "cpu", where, tiled, 0, ram, fits, reason)
     plan.free_text_encoder = free and fits
+    plan.upcast_text_encoder = upcast
     if not fits and suggest:
         plan.suggestions = suggestions(spec, request, rank)
     return plan

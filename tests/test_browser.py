@@ -8,6 +8,7 @@ One app (offline, embedded models) and one browser for the module. Each test lea
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -255,11 +256,11 @@ def _clean_artifacts() -> None:
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
 
 
-def _choose_model(page, panel, model: str) -> None:
+def _choose_model(page, panel, model: str, label: str = "Model") -> None:
     """Pick a model in the tab's model box, as a user does: open the list, click the entry."""
-    box = panel.get_by_label("Model", exact=True)
+    box = panel.get_by_label(label, exact=True)
     box.click()
-    page.get_by_role("option").filter(has_text=f"{model} (").first.click()
+    page.get_by_role("option").filter(has_text=re.compile(rf"(^|\s){re.escape(model)}\s*[(（]")).first.click()
 
 
 def test_a_hub_model_on_a_cpu_starts_at_its_preset_and_a_long_job_asks_first(page, app: dict) -> None:
@@ -372,3 +373,27 @@ def test_history_shows_posters_compactly_and_nothing_before_it_has_a_value(page,
     item.click()
     panel.get_by_role("button", name="Use these settings").wait_for(timeout=10_000)
     assert "`seed`" in _status(panel) or "seed" in _status(panel)
+
+
+def test_the_chinese_page_has_no_raw_markdown_and_says_its_results_in_chinese(browser, app: dict) -> None:
+    """Issue 17: the memory plan's and the CPU line's bold render (no ``**`` on the page), the
+    understood line, the Try prompts and the durations are Chinese on a Chinese page."""
+    page = _open(browser, app, locale="zh-CN")
+    try:
+        panel = _tab(page, "文生视频")
+        panel.get_by_text("一只猫在草地上行走，写实风格。").wait_for(timeout=30_000)  # the Try row, in Chinese
+        panel.get_by_label("提示词").fill("一个红色的圆形向左移动，白色背景")
+        panel.get_by_role("button", name="生成").click()
+        page.wait_for_function(PLAYING, timeout=60_000)
+        page.get_by_text("理解为：红色圆形，向左移动，白色背景").first.wait_for(timeout=30_000)
+        _choose_model(page, panel, "anyflow-wan2.1-t2v-1.3b", label="模型")
+        page.get_by_text("内存规划").first.wait_for(timeout=60_000)
+        page.get_by_text("在这台 CPU 上").first.wait_for(timeout=30_000)
+        page.get_by_role("button", name=re.compile("CPU 预设：17 帧")).wait_for(timeout=30_000)
+        text = page.locator("body").inner_text()
+        assert "**" not in text, [line for line in text.splitlines() if "**" in line]
+        assert re.search(r"约 \d+ (小时|分钟|秒)", text), "durations in Chinese units"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "zh-CN-cpu-preset.png"), full_page=True)
+    finally:
+        page.context.close()

@@ -211,3 +211,25 @@ def test_chinese_markdown_renders_without_raw_asterisks() -> None:
         values = {name: "x" for name, _ in fields(chinese_text)}
         sample = re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: values.get(m[1], "x"), chinese_text)
         assert "**" not in render(sample), f"raw ** in {chinese_text!r}"
+
+
+def test_the_chinese_page_gets_the_understood_line_and_try_prompts_in_chinese(demo: gr.Blocks) -> None:
+    """Issue 17: the shapes world's "understood:" line and the Try row's prompts in Chinese on a Chinese page."""
+    from videogen.embedded.image_to_video import understood_line
+    from videogen.shapes.prompt import parse_prompt, understood_summary
+    from videogen.ui.i18n import tr_understood
+
+    line = understood_summary(parse_prompt("a large blue square growing slowly"))
+    assert tr_understood(line, "zh-CN") == "理解为：大的蓝色正方形，变大（缓慢），黑色背景（默认：背景）"
+    assert tr_understood(line, "en") == line
+    animated = understood_line(parse_prompt("turn it clockwise fast, red"))
+    assert tr_understood(animated, "zh-CN").startswith("理解为：顺时针旋转（快速）；形状、颜色和背景取自图像")
+
+    handlers = Handlers(device="cpu")
+    *_, done = handlers.text_to_video("a red circle moving left", seed=3, request=request())
+    assert done[1].startswith("理解为：红色圆形，向左移动，黑色背景")
+
+    [t2v_load] = [fn for fn in load_events(demo) if len(fn.outputs) > 3 and fn.outputs[0] is not None][:1]
+    outputs = t2v_load.fn(t2v_load.inputs[0].value, request())
+    samples = [o["samples"] for o in outputs if isinstance(o, dict) and "samples" in o]
+    assert samples and all(chinese(prompt) for [prompt] in samples[0]), samples

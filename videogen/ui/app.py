@@ -47,11 +47,11 @@ INTRO = (
     "models shipped with the app work anywhere, offline, on the *shapes world* (circles, squares and "
     "triangles that move, grow, shrink or spin)."
 )
-T2V_EXAMPLES = [
-    "a red circle moving to the left on a white background",
-    "一个蓝色的三角形顺时针旋转，黑色背景",
-    "A cat walks on the grass, realistic style.",
-]
+T2V_EXAMPLES = {  # the Try row: English and Chinese mixed, as users write; all Chinese for a Chinese browser
+    "en": ["a red circle moving to the left on a white background", "一个蓝色的三角形顺时针旋转，黑色背景",
+           "A cat walks on the grass, realistic style."],
+    "zh-CN": ["一个红色的圆形向左移动，白色背景", "一个蓝色的三角形顺时针旋转，黑色背景", "一只猫在草地上行走，写实风格。"],
+}
 
 
 class App(ServedBlocks, Blocks):

@@ -26,7 +26,7 @@ from videogen.serving.caps import Policy
 from videogen.serving.files import check_upload, scrub_paths, session_folder
 from videogen.registry import ModelSpec, Task, find
 from videogen.ui.history import Clip, add_clip
-from videogen.ui.i18n import Locale, locale_of, tr
+from videogen.ui.i18n import Locale, locale_of, tr, tr_understood
 from videogen.ui.endpoints import endpoint
 from videogen.ui.model_info import cuda_likely, long_job_question, model_card, plan_line, preset_label
 from videogen.ui.settings import request_values, settings_updates
@@ -329,7 +329,7 @@ def _done_text(result: Any, locale: Locale = "en") -> str:
              tr("Load {load:.1f} s · generate {generate:.1f} s · encode {encode:.1f} s.", locale,
                 load=t["load_s"], generate=t["generate_s"], encode=t["encode_s"])]
     if result.understood:
-        lines.insert(0, result.understood)
+        lines.insert(0, tr_understood(result.understood, locale))
     return "\n\n".join(_warning_lines(result, locale) + lines)
 
 

@@ -284,6 +284,40 @@ def tr_parts(text: str, locale: Locale = "en") -> str:
                       for part in text.split(" + "))
 
 
+_FIELDS_ZH = {"shape": "形状", "color": "颜色", "background": "背景", "motion": "运动", "size": "大小", "speed": "速度"}
+_SPEED_ZH = {"slow": "缓慢", "fast": "快速"}
+
+
+def tr_understood(line: str, locale: Locale = "en") -> str:
+    """The shapes world's "understood: red circle, moving left, white background (defaulted: shape)"
+    line in ``locale`` ("理解为：红色圆形，向左移动，白色背景（默认：形状）"); quoted words it ignored stay
+    as typed, and a line it does not know stays as it is."""
+    if locale != "zh-CN" or not line or not line.startswith("understood: "):
+        return line
+    from videogen.shapes import vocab
+
+    names = {**vocab.SHAPES_ZH, **vocab.SIZES_ZH}
+    motion = "|".join(sorted(map(re.escape, vocab.MOTIONS_ZH), key=len, reverse=True))
+
+    def motion_zh(m: re.Match) -> str:
+        speed = f"（{_SPEED_ZH.get(m['speed'], m['speed'])}）" if m["speed"] else ""
+        return vocab.MOTIONS_ZH[m["motion"]] + speed
+
+    def defaulted_zh(m: re.Match) -> str:
+        return "（默认：" + "、".join(_FIELDS_ZH.get(f.strip(), f.strip()) for f in m[1].split(",")) + "）"
+
+    text = line.removeprefix("understood: ")
+    for english, chinese in (("; shape, colour and background from the image", "；形状、颜色和背景取自图像"),
+                             ("; not used (the image decides): ", "；未使用（由图像决定）："), ("; ignored: ", "；忽略：")):
+        text = text.replace(english, chinese)
+    text = re.sub(rf"(?P<motion>{motion})(?: \((?P<speed>slow|fast)\))?", motion_zh, text)
+    text = re.sub(r"^((?:small |large )?)(\w+) (circle|square|triangle), ",
+                  lambda m: f"{names.get(m[1].strip(), '')}{vocab.COLORS_ZH.get(m[2], m[2])}{names[m[3]]}，", text)
+    text = re.sub(r", ([a-z ]+) background", lambda m: f"，{vocab.BACKGROUNDS_ZH.get(m[1], m[1])}背景", text)
+    text = re.sub(r" \(defaulted: ([^)]*)\)", defaulted_zh, text)
+    return "理解为：" + text
+
+
 def _pattern(template: str) -> re.Pattern[str]:
     """``template`` as a regular expression, its fields as named groups: "Loading (?P<model>.+?)"."""
     parts = re.split(r"\{(\w+)\}", template)  # literal, field, literal, ..., literal

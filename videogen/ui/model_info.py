@@ -124,7 +124,11 @@ def cpu_estimate_s(
         result, engine = plan_here(engine_of, spec, task, frames, height, width, steps)
     except VideogenError:
         return None
-    return None if engine.device_choice.is_cuda or not result.fits else result.estimate_s
+    if engine.device_choice.is_cuda or not result.fits or result.estimate is None:
+        return None
+    from videogen.sizing.estimate import Estimate
+
+    return Estimate.from_json(result.estimate).total_s  # the same sum the card and `plan` print, rounded alike
 
 
 def preset_label(engine_of: Callable[[], Any], model: str, task: Task, locale: Locale = "en") -> str | None:

@@ -19,12 +19,14 @@ from videogen.ui.settings import generation_settings
 
 def build_tab(
     generate: Callable, cancel: Callable, model_changed: Callable, describe_model: Callable, choices: list[tuple[str, str]],
-    default: str, card: str, examples: list[str],
+    default: str, card: str, examples: list[str] | dict[str, list[str]],
     *, page_texts: Callable, on_load: Callable, custom_models: bool = True, long_jobs: LongJobFunctions | None = None,
 ) -> None:
     """The tab's widgets and events. ``choices`` and ``card`` are in English; ``page_texts`` puts them
     and the settings' hints in the browser's language when the page loads (``on_load``: the app's
-    ``Blocks.load``)."""
+    ``Blocks.load``). ``examples`` are the Try row's prompts, or by language ({"en": [...], "zh-CN":
+    [...]}: the page shows the English ones, and a Chinese browser gets its own on load)."""
+    by_language = examples if isinstance(examples, dict) else {"en": list(examples)}
     with gr.Row():
         with gr.Column(scale=1):
             prompt = gr.Textbox(label=t(params.PROMPT.label), lines=3, placeholder=t("Describe the clip…"))
@@ -35,17 +37,22 @@ def build_tab(
             with gr.Row():
                 run = gr.Button(t("Generate"), variant="primary")
                 stop = gr.Button(t("Cancel"), variant="stop")
-            if examples:
-                gr.Examples(examples, inputs=[prompt], label=t("Try"))
+            try_row: gr.Dataset | None = None
+            if by_language.get("en"):
+                try_row = gr.Examples(by_language["en"], inputs=[prompt], label=t("Try")).dataset
         with gr.Column(scale=1):
             results = results_column()
 
     def localized(chosen: str, request: gr.Request) -> tuple[Any, ...]:
-        preset = [preset_update(long_jobs, chosen, "t2v", locale_of(request))] if long_jobs else []
-        return (*page_texts(chosen, "t2v", request), *preset)
+        locale = locale_of(request)
+        preset = [preset_update(long_jobs, chosen, "t2v", locale)] if long_jobs else []
+        prompts = by_language.get(locale)
+        tries = [gr.update(samples=[[p] for p in prompts]) if prompts else gr.skip()] if try_row else []
+        return (*page_texts(chosen, "t2v", request), *preset, *tries)
 
-    on_load(localized, inputs=model, outputs=[model, model_info, *settings.model_dependent(), *([jobs.preset] if long_jobs else [])],
-            api_visibility="private", queue=False, show_progress="hidden")
+    reloaded = [model, model_info, *settings.model_dependent(), *([jobs.preset] if long_jobs else []),
+                *([try_row] if try_row else [])]
+    on_load(localized, inputs=model, outputs=reloaded, api_visibility="private", queue=False, show_progress="hidden")
     follow_model("t2v", model, model_info, settings, model_changed, describe_model)
     ask = wire_long_jobs(jobs, "t2v", model, model_info, settings, long_jobs) if long_jobs else None
 

@@ -233,3 +233,33 @@ def test_the_chinese_page_gets_the_understood_line_and_try_prompts_in_chinese(de
     outputs = t2v_load.fn(t2v_load.inputs[0].value, request())
     samples = [o["samples"] for o in outputs if isinstance(o, dict) and "samples" in o]
     assert samples and all(chinese(prompt) for [prompt] in samples[0]), samples
+
+
+def test_the_models_warnings_are_chinese_on_a_chinese_page(tmp_path: Path) -> None:
+    """Issue 17: the shapes world's warnings (a real photo, real footage, a prompt about a cat), the
+    media room's and the photo-size note, each matched whole and said in Chinese; an unknown one stays."""
+    from skimage import data
+
+    from videogen.generate.common import GenerationParams, smaller_than_photo
+    from videogen.registry import find
+    from videogen.shapes.world import image_warnings, prompt_warnings, video_warnings
+    from videogen.ui.warning_texts import tr_warning
+
+    photo = data.astronaut()
+    warnings = [
+        *prompt_warnings(find("shapes-t2v", "t2v"), "A cat walks on the grass, realistic style."),
+        *image_warnings(find("shapes-i2v", "i2v"), photo),
+        *video_warnings(find("shapes-action", "classify"), np.stack([photo[:256, :256]] * 8)),
+        "Only 10 of the 16 sampled frames of a.avi could be decoded (the file may be damaged or cut short); the "
+        "nearest frames stand in for the others.",
+    ]
+    spec = find("shapes-i2v", "i2v")
+    params = GenerationParams(**{**{f: None for f in GenerationParams.__dataclass_fields__}, "width": 168, "height": 96})
+    warnings.append(smaller_than_photo(spec, params, (528, 300)))
+    assert len(warnings) == 5
+    for warning in warnings:
+        chinese_text = tr_warning(warning, "zh-CN")
+        assert chinese(chinese_text) and not re.search(r"\b(the|only|This|use)\b", chinese_text), (warning, chinese_text)
+        assert tr_warning(warning, "en") == warning
+    assert "一只" not in tr_warning(warnings[0], "zh-CN") and "红色的圆形" in tr_warning(warnings[0], "zh-CN")
+    assert tr_warning("something new", "zh-CN") == "something new"

@@ -19,6 +19,7 @@ from videogen import params
 from videogen.registry import find
 from videogen.ui.endpoints import named_inputs
 from videogen.ui.settings import setting_box
+from videogen.ui.warning_texts import tr_warning
 from videogen.ui.i18n import Locale, locale_of, t, tr
 from videogen.ui.playable import show_playable
 from videogen.ui.generation import GPU_QUEUE
@@ -163,7 +164,7 @@ def result_outputs(result: ClassificationResult, notes: list[str], locale: Local
     return (
         scores,  # plain values first: the /classify API's outputs keep their shape
         strip,
-        "\n\n".join([*notes, *(f"⚠️ {w}" for w in timeline.warnings), done]),
+        "\n\n".join([*notes, *(f"⚠️ {tr_warning(w, locale)}" for w in timeline.warnings), done]),
         gr.update(value=summary_markdown(timeline, locale), visible=True),
         gr.update(value=plot_frame(timeline), x_lim=[0, timeline.duration_s], visible=True, x_title=tr("time (s)", locale),
                   y_title=tr("probability", locale), color_title=tr("action", locale)),

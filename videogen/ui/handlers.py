@@ -30,6 +30,7 @@ from videogen.ui.i18n import Locale, locale_of, tr, tr_understood
 from videogen.ui.endpoints import endpoint
 from videogen.ui.model_info import cuda_likely, long_job_question, model_card, plan_line, preset_label
 from videogen.ui.settings import request_values, settings_updates
+from videogen.ui.warning_texts import tr_warning
 from videogen.ui.worker import CancelBoard, ReaderWatch, TimeLeft, describe, gradio_pending, run_streaming
 
 logger = logging.getLogger(__name__)
@@ -343,6 +344,7 @@ def _warning_lines(result: Any, locale: Locale = "en") -> list[str]:
     """A result's warnings as status lines ("⚠️ ..."), each also shown as a toast."""
     lines = []
     for warning in getattr(result, "warnings", None) or []:
+        warning = tr_warning(warning, locale)
         gr.Warning(warning, title=tr("Warning", locale))
         lines.append(f"⚠️ {warning}")
     return lines

@@ -397,3 +397,21 @@ def test_the_chinese_page_has_no_raw_markdown_and_says_its_results_in_chinese(br
         page.screenshot(path=str(ARTIFACTS / "zh-CN-cpu-preset.png"), full_page=True)
     finally:
         page.context.close()
+
+
+def test_settings_boxes_keep_the_models_defaults_as_placeholders(page, app: dict) -> None:
+    """Issue 17: an untouched box shows the model's default as its placeholder, before and after a run,
+    not a literal 0 (Gradio's Number draws "no value" as 0)."""
+    panel = _tab(page, "Text to Video")
+    panel.locator("button.label-wrap").filter(has_text="Settings").first.click()
+    steps = panel.get_by_label("Steps", exact=True)
+    steps.wait_for()
+    page.wait_for_timeout(800)
+    assert (steps.input_value(), steps.get_attribute("placeholder")) == ("", "1")
+    assert panel.get_by_label("FPS", exact=True).input_value() == ""
+    panel.get_by_label("Prompt", exact=True).fill("a red circle moving to the left")
+    panel.get_by_role("button", name="Generate").click()
+    page.wait_for_function(PLAYING, timeout=60_000)
+    page.wait_for_timeout(800)
+    assert steps.input_value() == "" and panel.get_by_label("Guidance", exact=True).input_value() == ""
+    assert "16 frames, 128×128 at 8 fps" in _status(panel)  # blank: the model's defaults

@@ -11,7 +11,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = {"Engine", "GenerationRequest", "text_to_video", "image_to_video", "classify", "download", "list_models", "ModelStatus"}
+_API = {"Engine", "GenerationRequest", "text_to_video", "image_to_video", "classify", "edit", "download", "list_models", "ModelStatus"}
 __all__ = sorted(_API | {"__version__"})
 
 

@@ -33,6 +33,7 @@ from videogen.hub import ProgressFn
 from videogen.models import ModelCache, resolve, task_of
 from videogen.params import ANSWER, check_choice
 from videogen.recognize.classify import ClassificationResult, answer_from_windows, run_classification
+from videogen.edit.recipe import EditOptions, EditResult, run_edit
 from videogen.generate.common import GenerationRequest, VideoResult, resolve_params, smaller_than_photo
 from videogen.generate.image_to_video import load_image, run_image_to_video
 from videogen.generate.text_to_video import run_text_to_video
@@ -210,6 +211,29 @@ class Engine:
             result.answer_from += " (no longer than one window: one sampling is its only reading)"
         return result
 
+    def edit(
+        self,
+        inputs: str | Path | list[str | Path],
+        *,
+        output: str | Path,
+        interpolate: int | None = None,
+        trim: str | None = None,
+        speed: float | None = None,
+        reverse: bool = False,
+        loop: int | None = None,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> EditResult:
+        """Edit one video, or several joined: trim (``"START:END"`` seconds), ``speed`` (0.25-4),
+        ``reverse``, ``loop`` (a boomerang N times), ``interpolate`` (2 or 4 times the frame rate,
+        from optical flow, offline), in that order; an H.264 MP4 at ``output``."""
+        paths = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+        for path in paths:
+            check_video_file(path, self.policy)
+        options = EditOptions(interpolate=interpolate, trim=trim, speed=speed, reverse=reverse, loop=loop)
+        return run_edit(paths, options, output, max_frame_pixels=self.policy.max_frame_pixels, progress=progress,
+                        cancel=cancel)
+
     def timeline(
         self,
         video: str | Path,
@@ -315,6 +339,11 @@ def text_to_video(prompt: str | GenerationRequest, **kwargs: Any) -> VideoResult
 def image_to_video(image: Any, prompt: str | GenerationRequest = "", **kwargs: Any) -> VideoResult:
     """See :meth:`Engine.image_to_video`."""
     return default_engine().image_to_video(image, prompt, **kwargs)
+
+
+def edit(inputs: str | Path | list[str | Path], **kwargs: Any) -> EditResult:
+    """See :meth:`Engine.edit`."""
+    return default_engine().edit(inputs, **kwargs)
 
 
 def classify(video: str | Path, **kwargs: Any) -> ClassificationResult:

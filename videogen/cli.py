@@ -89,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     i2v.add_argument("prompt", metavar="PROMPT")
     _generation_options(i2v, params.IMAGE_TO_VIDEO, "the .mp4 file to write")
 
+    editing = sub.add_parser("edit", parents=[common], help="edit videos: join, trim, speed, reverse, loop, interpolate (offline)")
+    editing.add_argument("inputs", nargs="*", metavar="INPUT", help="videos; several are joined, fitted to the first")
+    editing.add_argument("-o", "--output", help="the .mp4 file to write")
+    _add_options(editing, params.EDIT.on("cli"))
+    editing.add_argument("--list", action="store_true", help="name the operations (applied in this order) and exit")
+    editing.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+
     classify = sub.add_parser("classify", parents=[common], help="recognise the action in videos")
     classify.add_argument("videos", nargs="+", metavar="VIDEO")
     _add_options(classify, params.CLASSIFY.on("cli"))
@@ -174,6 +181,16 @@ def _generation_request(args: argparse.Namespace, prompt: str, task: TaskParams)
     from videogen.generate.common import GenerationRequest
 
     return GenerationRequest(prompt=prompt, **_settings(args, task))
+
+
+EDIT_OPERATIONS = (  # `edit --list`, in the order they apply
+    ("join", "several inputs, one after another, fitted to the first one's size and frame rate"),
+    ("trim", "--trim START:END, seconds"),
+    ("speed", "--speed X, 0.25-4 times as fast"),
+    ("reverse", "--reverse"),
+    ("loop", "--loop N, a boomerang N times"),
+    ("interpolate", "--interpolate 2|4, offline: DIS optical flow both ways, occlusion-aware blending"),
+)
 
 
 def _settings(args: argparse.Namespace, task: TaskParams) -> dict[str, Any]:
@@ -292,6 +309,22 @@ def run(args: argparse.Namespace) -> int:
                 print(json.dumps([result.to_json()], ensure_ascii=False, indent=2))
             else:
                 _print_video(result)
+        elif args.command == "edit":
+            if args.list:
+                for name, what in EDIT_OPERATIONS:
+                    print(f"{name:12} {what}")
+                return 0
+            if not args.inputs or not args.output:
+                raise InvalidInputError("edit needs INPUT ... and -o OUT.mp4 (or --list)")
+            result = engine.edit(args.inputs, output=args.output, **_settings(args, params.EDIT), progress=progress)
+            progress.close()
+            _print_warnings(result)
+            if args.json:
+                print(json.dumps([result.to_json()], ensure_ascii=False, indent=2))
+            else:
+                done = ", ".join(op["name"] for op in result.operations) or "re-encoded"
+                print(f"{result.path}  ({result.frames} frames, {result.width}x{result.height}, {result.fps:g} fps, "
+                      f"{result.duration_s:g} s; {done})")
         elif args.command == "classify":
             outputs = []
             for video in args.videos:

@@ -177,6 +177,19 @@ ANSWER = Param(
 STRIDE_S = Param("stride_s", "float", "Stride (s)", "timeline: seconds between window starts (default: the window)",
                  ("步长（秒）", "时间线：相邻窗口起点的间隔，秒（默认：窗口长度）"), flag="--stride", metavar="S", surfaces=CLI_ONLY)
 
+# -- edit settings (issue 18; the Edit tab joins the CLI and the Python API) --------------------
+
+INTERPOLATE = Param("interpolate", "int", "Interpolate", "2 or 4 times the frame rate, the same duration: new frames "
+                    "from optical flow ((frames - 1) * N + 1 frames)", ("插帧", "帧率提高 2 或 4 倍，时长不变：用光流生成新帧"),
+                    minimum=2, maximum=4, metavar="N", surfaces=CLI_ONLY)
+TRIM = Param("trim", "text", "Trim", "keep START:END, seconds (either may be left out: 2:, :5)",
+             ("裁剪", "保留 START:END（秒；可省略一侧：2:、:5）"), metavar="START:END", surfaces=CLI_ONLY)
+SPEED = Param("speed", "float", "Speed", "play this many times as fast, 0.25-4 (the same frame rate)",
+              ("速度", "以几倍速播放，0.25-4（帧率不变）"), minimum=0.25, maximum=4, metavar="X", surfaces=CLI_ONLY)
+REVERSE = Param("reverse", "flag", "Reverse", "play backwards", ("倒放", "倒着播放"), default=False, surfaces=CLI_ONLY)
+LOOP = Param("loop", "int", "Loop", "a boomerang (forward, then back) this many times, 1-20",
+             ("循环", "来回播放（先正放再倒放）的次数，1-20"), minimum=1, maximum=20, metavar="N", surfaces=CLI_ONLY)
+
 # -- the tasks ---------------------------------------------------------------------------------
 
 _API_ORDER = (MODEL, NEGATIVE_PROMPT, SEED, STEPS, GUIDANCE, FRAMES, HEIGHT, WIDTH, FPS)  # gradio_client's positions
@@ -199,7 +212,12 @@ CLASSIFY = TaskParams(
     "the top 5 (labels and scores), the sampled frames, a status text, then the timeline's outputs",
     (VIDEO,), (CLASSIFY_MODEL, LABELS, TOP_K, TIMELINE, WINDOW_S, STRIDE_S, ANSWER),
 )
-TASKS = {p.task: p for p in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, CLASSIFY)}
+EDIT = TaskParams(
+    "edit", "edit",
+    "Edit videos: join them, trim, change the speed, reverse, loop, interpolate; an H.264 MP4 back.",
+    "the edited clip and what was done", (VIDEO,), (TRIM, SPEED, REVERSE, LOOP, INTERPOLATE),
+)
+TASKS = {p.task: p for p in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, CLASSIFY, EDIT)}
 
 
 def translations() -> dict[str, str]:

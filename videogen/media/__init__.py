@@ -13,12 +13,13 @@ The names below are the room's public face; nothing here imports a model or the 
 
 from __future__ import annotations
 
-from videogen.media.decode import EXACT_BUDGET, DecodeStats, SampledFrames, read_frames, rotate
+from videogen.media.decode import EXACT_BUDGET, DecodeStats, SampledFrames, Video, read_frames, read_video, rotate
 from videogen.media.encode import PARTIAL_MAX_AGE_S, even_size, read_metadata, remove_stale_partials, write_video
 from videogen.media.in_order import iter_frames_at
 from videogen.media.probe import VideoInfo, open_video, probe
 
 __all__ = [
     "EXACT_BUDGET", "PARTIAL_MAX_AGE_S", "DecodeStats", "SampledFrames", "VideoInfo", "even_size", "iter_frames_at",
-    "open_video", "probe", "read_frames", "read_metadata", "remove_stale_partials", "rotate", "write_video",
+    "Video", "open_video", "probe", "read_frames", "read_metadata", "read_video", "remove_stale_partials", "rotate",
+    "write_video",
 ]

@@ -291,3 +291,47 @@ def scaled(frame: Any, short_side: int | None, reformatter: Any) -> np.ndarray:
     scale = short_side / min(width, height) if short_side and min(width, height) > short_side else 1.0
     size = (max(1, round(width * scale)), max(1, round(height * scale))) if scale < 1.0 else (width, height)
     return reformatter.reformat(frame, width=size[0], height=size[1], format="rgb24", interpolation="AREA").to_ndarray()
+
+
+@dataclass(frozen=True)
+class Video:
+    """Every frame of a video, decoded: what the edit operations take and give back."""
+
+    frames: np.ndarray  # (T, H, W, 3) uint8 RGB, rotated as a player shows them
+    fps: float
+    info: VideoInfo
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.frames) / self.fps if self.fps else 0.0
+
+
+def read_video(path: str | Path, max_frames: int) -> Video:
+    """All frames of ``path`` in order (at most ``max_frames``, else refused: say how to shorten it)."""
+    import av
+
+    name = Path(path).name
+    with open_video(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        info = stream_info(container, stream)
+        stats = DecodeStats()
+        retime = not stamps_in_order(container, stream, stats)
+        container.seek(0, stream=stream, backward=True, any_frame=False)
+        frames: list[np.ndarray] = []
+        try:
+            for frame, _ in timed_frames(container, stream, stats, retime=retime):
+                if len(frames) == max_frames:
+                    raise InvalidInputError(
+                        f"{name} has more than {max_frames} frames, more than an edit takes here: trim it first "
+                        f"(--trim START:END, or a shorter upload).")
+                rotation = float(getattr(frame, "rotation", 0) or 0)
+                image = frame.to_ndarray(format="rgb24")
+                frames.append(rotate(image, rotation) if rotation else image)
+        except av.error.FFmpegError as exc:
+            if not frames:
+                raise InvalidVideoError(f"{name} could not be decoded ({error_reason(exc)}); the file may be corrupt.") from exc
+    if not frames:
+        raise InvalidVideoError(f"{name} has a video stream but no decodable frames.")
+    fps = info.fps or 8.0
+    return Video(np.stack(frames), fps, info)

@@ -33,6 +33,7 @@ from videogen.ui.examples import shapes_examples
 from videogen.ui.handlers import Handlers
 from videogen.ui.model_info import model_card, model_choices, page_texts
 from videogen.ui.history import HISTORY_CSS
+from videogen.ui.settings import BLANK_ZEROS_JS
 from videogen.ui.long_jobs import LongJobFunctions
 from videogen.ui.i18n import Blocks, Locale, locale_of, t, tr
 from videogen.ui.worker import CancelBoard, cancel_folder
@@ -105,7 +106,7 @@ def build_demo(handlers: Handlers, *, max_queue: int = 16) -> App:
             )
     # One GPU queue for all three tasks; api_open=False makes raw HTTP calls go through it too.
     demo.queue(max_size=max_queue, api_open=False, default_concurrency_limit=1)
-    demo.launch_defaults = {**launch_options(policy), "css": HISTORY_CSS}
+    demo.launch_defaults = {**launch_options(policy), "css": HISTORY_CSS, "js": BLANK_ZEROS_JS}
     handlers.blocks = demo
     demo.sweeper = Sweeper.for_app(policy, demo, handlers.upload_folder) if policy.delete_after_s else None
     return demo

@@ -38,6 +38,18 @@ def model_dependent(task: Task) -> tuple[str, ...]:
 
 MODEL_DEPENDENT = model_dependent("t2v")  # the same in both generation tabs
 
+# The page's script (launch(js=...)): a Gradio Number shows its "no value" as a literal 0, hiding the
+# placeholder that says the model's default; a box showing 0 that the user is not typing in is shown
+# blank instead (its value stays as Gradio holds it: 0, which means the model's default).
+BLANK_ZEROS_JS = """
+() => {
+  const blank = () => document.querySelectorAll('.videogen-settings input[type=number]').forEach(box => {
+    if (box.value === '0' && box.placeholder && document.activeElement !== box) box.value = '';
+  });
+  setInterval(blank, 300);
+}
+"""
+
 
 @dataclass
 class SettingsWidgets:
@@ -118,7 +130,7 @@ def generation_settings(spec: ModelSpec | None, task: Task) -> SettingsWidgets:
     props = field_props(spec, task)
     shown = boxed(task)
     boxes: dict[str, gr.components.Component] = {}
-    with gr.Accordion(t("Settings"), open=False):
+    with gr.Accordion(t("Settings"), open=False, elem_classes=["videogen-settings"]):
         for group in _rows(shown):
             with gr.Row() if len(group) > 1 else nullcontext():
                 for param in group:

@@ -1,0 +1,100 @@
+"""Editing (issue 18, first part): flow interpolation on real footage, the cuts, joins, the CLI contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from videogen.api import Engine
+from videogen.edit import timing
+from videogen.edit.interpolate import between, interpolate
+from videogen.errors import InvalidInputError
+from videogen.media import read_video, write_video
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def footage(count: int = 9, size: tuple[int, int] = (240, 160)) -> np.ndarray:
+    """A pan with a slow zoom over a photograph (skimage's coffee): real texture, real motion."""
+    data = pytest.importorskip("skimage.data")
+    photo = data.coffee()
+    height, width = photo.shape[:2]
+    frames = []
+    for t in range(count):
+        scale = 1 + 0.01 * t
+        move = np.float32([[scale, 0, -6 * t], [0, scale, -3 * t]])
+        frame = cv2.warpAffine(photo, move, (width, height), borderMode=cv2.BORDER_REFLECT)[40:height - 40, 40:width - 80]
+        frames.append(cv2.resize(frame, size, interpolation=cv2.INTER_AREA))
+    return np.stack(frames)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    return float(10 * np.log10(255**2 / np.mean((a.astype(float) - b.astype(float)) ** 2)))
+
+
+def test_flow_interpolation_rebuilds_dropped_frames_better_than_blending() -> None:
+    frames = footage()
+    flow, blend = [], []
+    for i in range(0, len(frames) - 2, 2):
+        a, dropped, b = frames[i], frames[i + 1], frames[i + 2]
+        flow.append(psnr(between(a, b, [0.5])[0], dropped))
+        blend.append(psnr(((a.astype(np.uint16) + b) // 2).astype(np.uint8), dropped))
+    assert np.mean(flow) > np.mean(blend) + 1.0, (np.mean(flow), np.mean(blend))
+    doubled = interpolate(frames[:3], 4)
+    assert len(doubled) == (3 - 1) * 4 + 1 and np.array_equal(doubled[4], frames[1]), "the originals kept in place"
+    with pytest.raises(InvalidInputError, match="interpolate must be one of 2, 4, got 3"):
+        interpolate(frames, 3)
+
+
+def test_the_cuts_keep_their_timing() -> None:
+    frames = np.arange(40, dtype=np.uint8)[:, None, None, None].repeat(2, 1).repeat(2, 2).repeat(3, 3)  # frame i = i
+    assert [int(f[0, 0, 0]) for f in timing.trim(frames, 8, 1.0, 2.0)] == list(range(8, 16))
+    assert len(timing.speed(frames, 2.0)) == 20 and len(timing.speed(frames, 0.5)) == 80
+    assert int(timing.reverse(frames)[0, 0, 0, 0]) == 39
+    boomerang = timing.loop(frames[:4], 2)
+    assert [int(f[0, 0, 0]) for f in boomerang] == [0, 1, 2, 3, 2, 1, 0, 1, 2, 3, 2, 1, 0]
+    for call, message in [(lambda: timing.trim(frames, 8, 3, 1), "end after it starts"),
+                          (lambda: timing.trim(frames, 8, 9, None), "lasts 5.00 s"),
+                          (lambda: timing.speed(frames, 5), "between 0.25 and 4"),
+                          (lambda: timing.parse_span("3"), "START:END")]:
+        with pytest.raises(InvalidInputError, match=message):
+            call()
+
+
+def test_edit_joins_clips_of_other_sizes_and_rates_and_interpolates(tmp_path: Path) -> None:
+    first = write_video(footage(16), tmp_path / "a.mp4", fps=8)  # 2 s at 240x160
+    second = write_video(footage(12, (120, 120)), tmp_path / "b.mp4", fps=4)  # 3 s at 120x120
+    result = Engine(device="cpu").edit([first, second], output=tmp_path / "out.mp4", interpolate=2)
+    assert (result.width, result.height) == (240, 160) and result.fps == 16
+    assert result.frames == (16 + 24 - 1) * 2 + 1  # the second clip at 8 fps: 24 frames; then x2
+    assert [op["name"] for op in result.operations] == ["join", "interpolate"]
+    back = read_video(result.path, 10_000)
+    assert len(back.frames) == result.frames and back.fps == pytest.approx(16)
+
+
+def test_the_cli_contract(tmp_path: Path) -> None:
+    clip = write_video(footage(12), tmp_path / "pan.mp4", fps=8)
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "videogen", "edit", *args], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300)
+
+    done = cli(str(clip), "-o", str(tmp_path / "x.mp4"), "--interpolate", "2", "--reverse", "--json")
+    assert done.returncode == 0, done.stderr
+    [item] = json.loads(done.stdout)
+    assert set(item) == {"input", "path", "frames", "height", "width", "fps", "duration_s", "operations", "timings", "warnings"}
+    assert (item["frames"], item["fps"]) == ((12 - 1) * 2 + 1, 16) and item["operations"][-1]["model"] == "dis-flow"
+    for args, message in [(["--interpolate", "3"], "interpolate must be 2 or 4"), (["--trim", "5"], "START:END"),
+                          (["--speed", "9"], "between 0.25 and 4")]:
+        bad = cli(str(clip), "-o", str(tmp_path / "y.mp4"), *args)
+        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
+    missing = cli(str(tmp_path / "none.mp4"), "-o", str(tmp_path / "z.mp4"))
+    assert missing.returncode == 2 and "not found" in missing.stderr
+    assert not (tmp_path / "y.mp4").exists() and not (tmp_path / "z.mp4").exists()
+    assert "interpolate" in cli("--list").stdout

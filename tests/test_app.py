@@ -35,7 +35,7 @@ def test_app_starts_without_touching_models(app_url: str, hub_env) -> None:
     assert [r for r in hub_env.requests if (r.method, r.path) != probe] == [], "no download at start-up"
     config = httpx.get(app_url + "config").json()
     labels = [english(c["props"].get("label")) for c in config["components"] if c.get("type") == "tabitem"]
-    assert labels == ["Text to Video", "Image to Video", "Action Recognition"]  # translated in the browser
+    assert labels == ["Text to Video", "Image to Video", "Action Recognition", "Edit"]  # translated in the browser
     examples = [c for c in config["components"] if c.get("type") == "dataset"]
     assert len(examples) == 3, "a Try row in each tab (prompts, images + prompts, clips)"
 
@@ -183,12 +183,14 @@ def test_history_is_per_session(hub_env, tmp_path: Path) -> None:
 
 
 def test_unplayable_uploads_get_a_playable_copy() -> None:
-    """The Action Recognition tab's video input swaps an upload the browser cannot play for its
-    playable copy (the conversion itself: tests/test_playable.py)."""
+    """The Action Recognition and Edit tabs' video inputs swap an upload the browser cannot play for
+    its playable copy (the conversion itself: tests/test_playable.py)."""
     demo = build_demo(Handlers(device="cpu"))
-    [event] = [f for f in demo.fns.values() if f.fn is show_playable]
-    [video] = event.inputs
-    assert isinstance(video, gr.Video) and event.outputs == [video] and (video._id, "upload") in event.targets
+    events = [f for f in demo.fns.values() if f.fn is show_playable]
+    assert len(events) == 2
+    for event in events:
+        [video] = event.inputs
+        assert isinstance(video, gr.Video) and event.outputs == [video] and (video._id, "upload") in event.targets
 
 
 def test_raw_http_calls_go_through_the_queue(app_url: str) -> None:

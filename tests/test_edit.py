@@ -88,7 +88,8 @@ def test_the_cli_contract(tmp_path: Path) -> None:
     done = cli(str(clip), "-o", str(tmp_path / "x.mp4"), "--interpolate", "2", "--reverse", "--json")
     assert done.returncode == 0, done.stderr
     [item] = json.loads(done.stdout)
-    assert set(item) == {"input", "path", "frames", "height", "width", "fps", "duration_s", "operations", "timings", "warnings"}
+    assert set(item) == {"input", "sources", "path", "frames", "height", "width", "fps", "duration_s", "operations",
+                         "timings", "warnings", "audio"}
     assert (item["frames"], item["fps"]) == ((12 - 1) * 2 + 1, 16) and item["operations"][-1]["model"] == "dis-flow"
     for args, message in [(["--interpolate", "3"], "interpolate must be 2 or 4"), (["--trim", "5"], "START:END"),
                           (["--speed", "9"], "between 0.25 and 4")]:
@@ -98,3 +99,45 @@ def test_the_cli_contract(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "not found" in missing.stderr
     assert not (tmp_path / "y.mp4").exists() and not (tmp_path / "z.mp4").exists()
     assert "interpolate" in cli("--list").stdout
+
+
+# ---- the Engine's wiring: each model to its operation, refusals before anything is read (issue 18) ----------
+
+
+def test_each_named_model_does_its_own_operation(tiny_model_dirs: dict[str, Path], tmp_path: Path) -> None:
+    """A weights file of the real architectures (tiny RIFE 4.13, tiny Real-ESRGAN through spandrel)
+    given as --model does the one model operation asked; the result names it."""
+    clip = write_video(footage(5, (64, 48)), tmp_path / "pan.mp4", fps=8)
+    engine = Engine(device="cpu")
+    rife = tiny_model_dirs["rife"] / "rife-flownet-4.13.2.safetensors"
+    smooth = engine.edit(clip, output=tmp_path / "rife.mp4", interpolate=2, model=str(rife))
+    assert smooth.frames == 9 and smooth.operations[-1] == {"name": "interpolate", "model": rife.name, "factor": 2}
+    esrgan = tiny_model_dirs["realesrgan"] / "RealESRGAN_x4.pth"
+    bigger = engine.edit(clip, output=tmp_path / "sr.mp4", upscale=2, model=str(esrgan))
+    assert (bigger.width, bigger.height) == (128, 96)
+    assert bigger.operations[-1]["name"] == "upscale" and "shrunk by 2" in " ".join(bigger.warnings)
+
+
+def test_models_that_cannot_do_what_was_asked_are_refused_before_reading(tmp_path: Path) -> None:
+    clip = write_video(footage(5, (64, 48)), tmp_path / "pan.mp4", fps=8)
+    engine = Engine(device="cpu")
+    for kwargs, message in [
+        (dict(model="rife-4.13"), "does frame interpolation, but the edit asks for none: add --interpolate"),
+        (dict(model="dis-flow,rife-4.13", interpolate=2), "two models for frame interpolation"),
+        (dict(model="no-such-model", interpolate=2, upscale=2), "which operation is it for"),
+        (dict(model="no-such-model"), "The edit models: dis-flow"),
+        (dict(upscale=3), "upscale must be 2 or 4, got 3"),
+        (dict(style="oil"), "unknown style 'oil': the styles are painting"),
+    ]:
+        with pytest.raises(InvalidInputError, match=message):
+            engine.edit(clip, output=tmp_path / "no.mp4", **kwargs)
+    assert not (tmp_path / "no.mp4").exists()
+
+
+def test_real_esrgan_on_a_cpu_is_refused_when_it_would_take_hours(tmp_path: Path) -> None:
+    """Measured here: about 400 s for one 854x480 frame at x4. A 10-s 480p clip is refused with the
+    estimate and what to use instead, before anything is downloaded."""
+    long = write_video(np.zeros((80, 480, 854, 3), np.uint8), tmp_path / "long.mp4", fps=8)
+    with pytest.raises(InvalidInputError, match=r"realesrgan-x4 on this CPU takes about .* a 854×480 frame: this edit "
+                                                 r"\(80 frames\) would take about .*Upscale with videogen-sr"):
+        Engine(device="cpu").edit(long, output=tmp_path / "no.mp4", upscale=4, model="realesrgan-x4")

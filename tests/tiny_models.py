@@ -158,13 +158,17 @@ def _save_pipeline(pipeline, folder: Path) -> Path:
     return folder
 
 
-def build_tiny_wan(folder: str | Path) -> Path:
+def build_tiny_wan(folder: str | Path, *, vae_dim: int = 3) -> Path:
     """Build a tiny Wan2.1-style text-to-video ``WanPipeline`` into ``folder``.
 
     Components follow diffusers' own pipeline tests: a 3-channel-base ``AutoencoderKLWan``
     with 16 latent channels, a 2-layer ``WanTransformer3DModel``, a flow UniPC scheduler, a
     tiny ``UMT5EncoderModel`` (``d_model`` 32 = the transformer's ``text_dim``) and the tiny
-    tokenizer of :func:`build_tiny_tokenizer`.
+    tokenizer of :func:`build_tiny_tokenizer`. The folder also loads as ``WanVideoToVideoPipeline``.
+
+    ``vae_dim``: the VAE's base channels. With 3, its random decoder draws nearly the same frames
+    whatever the latents; with 16 (250k parameters) what the latents hold shows in the pixels, as
+    video-to-video's tests need (tests/test_video_to_video.py).
     """
     from diffusers import AutoencoderKLWan, WanPipeline
     from transformers import UMT5EncoderModel
@@ -173,7 +177,7 @@ def build_tiny_wan(folder: str | Path) -> Path:
     tokenizer = build_tiny_tokenizer(folder / "tokenizer")
     _seed()
     vae = AutoencoderKLWan(
-        base_dim=3,
+        base_dim=vae_dim,
         z_dim=16,
         dim_mult=[1, 1, 1, 1],
         num_res_blocks=1,
@@ -494,10 +498,68 @@ def build_tiny_xclip(folder: str | Path) -> Path:
     return folder
 
 
+#: The tiny RIFE's sizes: RIFE 4.13's layout (4 blocks at 1/8 … 1/1, a feature head) with few channels.
+TINY_RIFE_CHANNELS = dict(block_channels=(16, 16, 12, 8), res_convs=2, head_channels=8, feature_channels=4)
+
+
+def build_tiny_rife(folder: str | Path) -> Path:
+    """A tiny RIFE 4.13 IFNet (videogen's own class, reduced channels) saved as the Hub copy's file is:
+    ``rife-flownet-4.13.2.safetensors``, a bare state dict with the IFNet's key names. Returns the folder."""
+    from safetensors.torch import save_file
+
+    from videogen.models.rife import IFNet, RifeConfig
+
+    _seed()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    net = IFNet(RifeConfig(**TINY_RIFE_CHANNELS))
+    with torch.no_grad():  # betas as a trained net has them (not all ones), so that loading them is checked
+        for name, param in net.named_parameters():
+            if name.endswith("beta"):
+                param.uniform_(0.1, 1.0)
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(folder / "rife-flownet-4.13.2.safetensors"))
+    return folder
+
+
+def _basicsr_names(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """spandrel's ESRGAN key names (``model.0``, ``model.1.sub.0.RDB1.conv1.0`` …) as Real-ESRGAN's (basicsr's
+    RRDBNet: ``conv_first``, ``body.0.rdb1.conv1`` …), as its published checkpoints name them."""
+    import re
+
+    blocks = max(int(m.group(1)) for k in state if (m := re.match(r"model\.1\.sub\.(\d+)\.RDB", k))) + 1
+    fixed = {"model.0": "conv_first", f"model.1.sub.{blocks}": "conv_body", "model.3": "conv_up1", "model.6": "conv_up2",
+             "model.8": "conv_hr", "model.10": "conv_last"}
+    out = {}
+    for key, value in state.items():
+        stem, _, kind = key.rpartition(".")
+        if m := re.fullmatch(r"model\.1\.sub\.(\d+)\.RDB(\d)\.conv(\d)\.0", stem):
+            out[f"body.{m.group(1)}.rdb{m.group(2)}.conv{m.group(3)}.{kind}"] = value
+        else:
+            out[f"{fixed[stem]}.{kind}"] = value
+    return out
+
+
+def build_tiny_realesrgan(folder: str | Path) -> Path:
+    """Tiny Real-ESRGAN x2 and x4 as ai-forever/Real-ESRGAN publishes them: ``RealESRGAN_x2.pth`` and
+    ``RealESRGAN_x4.pth``, pickled state dicts of an RRDBNet (spandrel's class, 1 block of 8 features; the
+    growth channels stay 32 as spandrel builds them) under basicsr's key names; x2 is the x4 network behind a
+    pixel-unshuffle by 2 (12 input channels). Returns the folder."""
+    from spandrel.architectures.ESRGAN import ESRGAN
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for scale, shuffle in ((2, 2), (4, None)):
+        _seed()
+        net = ESRGAN(in_nc=3 * (shuffle or 1) ** 2, out_nc=3, num_filters=8, num_blocks=1, scale=4, shuffle_factor=shuffle)
+        torch.save(_basicsr_names(net.state_dict()), folder / f"RealESRGAN_x{scale}.pth")
+    return folder
+
+
 def build_all(root: str | Path) -> dict[str, Path]:
     """Build every tiny model into a sub-folder of ``root``; return ``{name: folder}``.
 
-    Keys: ``"wan"``, ``"wan22"``, ``"ltx"``, ``"anyflow"``, ``"videomae"``, ``"xclip"``.
+    Keys: ``"wan"``, ``"wan22"``, ``"ltx"``, ``"anyflow"``, ``"videomae"``, ``"xclip"``, ``"rife"``,
+    ``"realesrgan"``.
     """
     root = Path(root)
     builders = {
@@ -507,5 +569,7 @@ def build_all(root: str | Path) -> dict[str, Path]:
         "anyflow": build_tiny_anyflow,
         "videomae": build_tiny_videomae,
         "xclip": build_tiny_xclip,
+        "rife": build_tiny_rife,
+        "realesrgan": build_tiny_realesrgan,
     }
     return {name: builder(root / name) for name, builder in builders.items()}

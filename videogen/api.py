@@ -19,6 +19,7 @@ to hold models separately.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,10 +32,12 @@ from videogen.config import load_settings
 from videogen.device import DeviceChoice, pick_device
 from videogen.hub import ProgressFn
 from videogen.models import ModelCache, resolve, task_of
-from videogen.params import ANSWER, check_choice
+from videogen.models.edit_models import EditModelCache
+from videogen.params import ANSWER, check_choice, number, whole
 from videogen.recognize.classify import ClassificationResult, answer_from_windows, run_classification
+from videogen.edit.models import check_cpu_restyler, check_cpu_upscaler, edit_models_named
 from videogen.edit.recipe import EditOptions, EditResult, run_edit
-from videogen.generate.common import GenerationRequest, VideoResult, resolve_params, smaller_than_photo
+from videogen.generate.common import GenerationRequest, VideoResult, output_path, resolve_params, smaller_than_photo
 from videogen.generate.image_to_video import load_image, run_image_to_video
 from videogen.generate.text_to_video import run_text_to_video
 from videogen.recognize.timeline import TimelineResult, longer_than_a_window, run_timeline
@@ -43,7 +46,7 @@ from videogen.sizing.memory import MemoryPlan
 from videogen.serving.caps import Policy
 from videogen.serving.checks import check_request, check_text_length, check_texts, limit_decoders
 from videogen.serving.files import check_image, check_video_file
-from videogen.registry import MODELS, ModelSpec, Task
+from videogen.registry import EDIT_MODELS, MODELS, ModelSpec, Task, find_edit_model
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class Engine:
         settings = load_settings()
         self.device_choice: DeviceChoice = pick_device(device or settings.device)
         self.models = ModelCache(self.device_choice)
+        self.edit_models = EditModelCache(self.device_choice.device)
         self.policy = policy or Policy.local()
         limit_decoders(self.policy)
 
@@ -98,7 +102,12 @@ class Engine:
             return resolve(model, task, cuda=self.device_choice.is_cuda, listed_only=not self.policy.allow_custom_models)
 
     def download(self, model: str, task: Task | None = None, progress: ProgressFn | None = None) -> Path:
-        """Fetch a model's files ahead of time; returns the local folder."""
+        """Fetch a model's files ahead of time; returns the local folder (an edit model's: its file)."""
+        edit_model = find_edit_model(model)
+        if edit_model is not None and task is None:
+            from videogen.models.edit_models import fetch_weights
+
+            return fetch_weights(edit_model, progress) or Path(edit_model.repo_id)
         listed = [m for m in MODELS if m.id == model and task in (None, m.task)]
         if not listed and task is None:
             with _as_model_error(model):
@@ -215,23 +224,56 @@ class Engine:
         self,
         inputs: str | Path | list[str | Path],
         *,
-        output: str | Path,
-        interpolate: int | None = None,
+        output: str | Path | None = None,
+        output_dir: str | Path | None = None,
         trim: str | None = None,
         speed: float | None = None,
         reverse: bool = False,
         loop: int | None = None,
+        interpolate: int | None = None,
+        upscale: int | None = None,
+        style: str | None = None,
+        prompt: str | None = None,
+        strength: float | None = None,
+        model: str | list[str] | None = None,
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
     ) -> EditResult:
-        """Edit one video, or several joined: trim (``"START:END"`` seconds), ``speed`` (0.25-4),
-        ``reverse``, ``loop`` (a boomerang N times), ``interpolate`` (2 or 4 times the frame rate,
-        from optical flow, offline), in that order; an H.264 MP4 at ``output``."""
+        """Edit one video, or several joined (each fitted to the first): ``trim`` (``"START:END"``
+        seconds), ``speed`` (0.25-4), ``reverse``, ``loop`` (a boomerang N times), ``interpolate`` (2 or
+        4 times the frame rate), ``upscale`` (2 or 4 times the size), ``style`` (a look of ``edit
+        --list``) or a ``prompt`` (video to video, ``strength`` 0-1), in that order; an H.264 MP4 (with
+        the input's sound) at ``output``, or a new file in ``output_dir``. ``model``: registry ids
+        ("rife-4.13,realesrgan-x4"), each for its operation; the defaults (dis-flow, videogen-sr,
+        wan2.1-v2v-1.3b) for the rest."""
         paths = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+        if not paths:
+            raise InvalidInputError("give at least one video to edit")
         for path in paths:
             check_video_file(path, self.policy)
-        options = EditOptions(interpolate=interpolate, trim=trim, speed=speed, reverse=reverse, loop=loop)
-        return run_edit(paths, options, output, max_frame_pixels=self.policy.max_frame_pixels, progress=progress,
+        options = EditOptions(interpolate=whole("interpolate", interpolate), trim=trim, speed=number("speed", speed),
+                              reverse=bool(reverse), loop=whole("loop", loop), upscale=whole("upscale", upscale),
+                              style=style or None, prompt=(prompt or "").strip() or None,
+                              strength=number("strength", strength))
+        check_text_length(self.policy, "prompt", options.prompt)
+        options.check()
+        named = edit_models_named(model, options, listed_only=not self.policy.allow_custom_models)
+        if "upscale" in named and not self.device_choice.is_cuda:
+            check_cpu_upscaler(named["upscale"], paths[0], options)
+        if "restyle" in named and not self.device_choice.is_cuda:
+            check_cpu_restyler(named["restyle"], paths[0], options, self.device_choice)
+        stem = re.sub(r"[^\w-]+", "_", Path(paths[0]).stem)[:40] or "clip"
+        path = output_path(output, Path(output_dir or load_settings().output_dir), "edit", stem)
+        chosen = {task: self.edit_models.get(spec, progress) for task, spec in named.items()
+                  if spec.family != "dis-flow" and task != "restyle"}
+        interpolator, upscaler = chosen.get("interpolate"), chosen.get("upscale")  # None: the recipe's offline ones
+        restyler = None
+        if "restyle" in named:
+            from videogen.models.video_to_video import load_video_to_video
+
+            restyler = load_video_to_video(named["restyle"], self.device_choice, progress, models=self.models)
+        return run_edit(paths, options, path, interpolator=interpolator, upscaler=upscaler,  # type: ignore[arg-type]
+                        restyler=restyler, max_frame_pixels=self.policy.max_frame_pixels, progress=progress,
                         cancel=cancel)
 
     def timeline(
@@ -314,8 +356,12 @@ def plan(
 
 
 def list_models() -> list[ModelStatus]:
-    """Every registry entry and whether it is downloaded. Makes no network request."""
-    return [ModelStatus(spec, hub.is_downloaded(spec)) for spec in MODELS]
+    """Every registry entry (the generators and recognisers, then the edit models) and whether it is
+    downloaded. Makes no network request."""
+    from videogen.models.edit_models import is_downloaded as edit_model_here
+
+    return [*(ModelStatus(spec, hub.is_downloaded(spec)) for spec in MODELS),
+            *(ModelStatus(spec, edit_model_here(spec)) for spec in EDIT_MODELS)]
 
 
 _default_engine: Engine | None = None

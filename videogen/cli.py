@@ -62,7 +62,7 @@ def _add_options(parser: argparse.ArgumentParser, settings: Sequence[Param]) -> 
             default = None  # unset: a random seed (the page's -1 means the same)
         parser.add_argument(param.cli_flag, dest=param.name, type=kind, default=default, metavar=param.metavar,
                             help=param.help + (f" (default: {param.default})" if param.choices else ""),
-                            choices=param.choices or None)
+                            choices=param.choices or None)  # picks: refused by the edit, by name
 
 
 def _generation_options(parser: argparse.ArgumentParser, task: TaskParams, out_help: str) -> None:
@@ -89,11 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     i2v.add_argument("prompt", metavar="PROMPT")
     _generation_options(i2v, params.IMAGE_TO_VIDEO, "the .mp4 file to write")
 
-    editing = sub.add_parser("edit", parents=[common], help="edit videos: join, trim, speed, reverse, loop, interpolate (offline)")
+    editing = sub.add_parser("edit", parents=[common], help="edit videos: join, trim, speed, reverse, loop, interpolate, upscale, restyle")
     editing.add_argument("inputs", nargs="*", metavar="INPUT", help="videos; several are joined, fitted to the first")
     editing.add_argument("-o", "--output", help="the .mp4 file to write")
     _add_options(editing, params.EDIT.on("cli"))
-    editing.add_argument("--list", action="store_true", help="name the operations (applied in this order) and exit")
+    editing.add_argument("--list", action="store_true", help="name the operations (in the order they apply), the styles and the models, and exit")
     editing.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
     classify = sub.add_parser("classify", parents=[common], help="recognise the action in videos")
@@ -183,14 +183,26 @@ def _generation_request(args: argparse.Namespace, prompt: str, task: TaskParams)
     return GenerationRequest(prompt=prompt, **_settings(args, task))
 
 
-EDIT_OPERATIONS = (  # `edit --list`, in the order they apply
-    ("join", "several inputs, one after another, fitted to the first one's size and frame rate"),
-    ("trim", "--trim START:END, seconds"),
-    ("speed", "--speed X, 0.25-4 times as fast"),
-    ("reverse", "--reverse"),
-    ("loop", "--loop N, a boomerang N times"),
-    ("interpolate", "--interpolate 2|4, offline: DIS optical flow both ways, occlusion-aware blending"),
-)
+def _print_edit_list() -> None:
+    """`edit --list`: the operations in the order they apply, the styles, and each operation's models
+    (the offline one first, then the Hub's, with what they download)."""
+    from videogen.edit.operations import OPERATIONS
+    from videogen.edit.restyle import STYLES
+    from videogen.registry import models_for
+
+    print("operations (applied in this order):")
+    for op in OPERATIONS:
+        print(f"  {op.name:12} {op.option:20} {op.what}")
+    print("styles (--style):")
+    for name, what in STYLES.items():
+        print(f"  {name:12} {what}")
+    for op in OPERATIONS:
+        if op.task is None:
+            continue
+        print(f"models for {op.name} (--model):")
+        for spec in models_for(op.task):  # type: ignore[arg-type]
+            where = "offline, in weights/" if spec.local else f"{spec.repo_id} ({spec.license})"
+            print(f"  {spec.id:22} {where}")
 
 
 def _settings(args: argparse.Namespace, task: TaskParams) -> dict[str, Any]:
@@ -311,8 +323,7 @@ def run(args: argparse.Namespace) -> int:
                 _print_video(result)
         elif args.command == "edit":
             if args.list:
-                for name, what in EDIT_OPERATIONS:
-                    print(f"{name:12} {what}")
+                _print_edit_list()
                 return 0
             if not args.inputs or not args.output:
                 raise InvalidInputError("edit needs INPUT ... and -o OUT.mp4 (or --list)")

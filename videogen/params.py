@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from videogen.errors import InvalidInputError
 
-Kind = Literal["int", "float", "text", "flag", "choice"]
+Kind = Literal["int", "float", "text", "flag", "choice", "files"]
 Surface = Literal["api", "cli", "ui"]
 EVERYWHERE: frozenset[Surface] = frozenset({"api", "cli", "ui"})
 CLI_ONLY: frozenset[Surface] = frozenset({"cli"})
@@ -61,6 +61,7 @@ class Param:
     metavar: str | None = None
     surfaces: frozenset[Surface] = EVERYWHERE
     choices: tuple[str, ...] = ()  # kind "choice": the values it takes (the page shows them as radio buttons)
+    picks: tuple[int, ...] = ()  # kind "int": the only values it takes besides unset (the page: a radio with "off")
 
     @property
     def cli_flag(self) -> str:
@@ -68,7 +69,7 @@ class Param:
 
     @property
     def python_type(self) -> type:
-        return {"int": int, "float": float, "text": str, "flag": bool, "choice": str}[self.kind]
+        return {"int": int, "float": float, "text": str, "flag": bool, "choice": str, "files": list}[self.kind]
 
     def on(self, surface: Surface) -> bool:
         return surface in self.surfaces
@@ -177,18 +178,44 @@ ANSWER = Param(
 STRIDE_S = Param("stride_s", "float", "Stride (s)", "timeline: seconds between window starts (default: the window)",
                  ("步长（秒）", "时间线：相邻窗口起点的间隔，秒（默认：窗口长度）"), flag="--stride", metavar="S", surfaces=CLI_ONLY)
 
-# -- edit settings (issue 18; the Edit tab joins the CLI and the Python API) --------------------
+# -- edit settings: the Edit tab, the /edit endpoint, `python -m videogen edit`, Engine.edit ---------
 
-INTERPOLATE = Param("interpolate", "int", "Interpolate", "2 or 4 times the frame rate, the same duration: new frames "
-                    "from optical flow ((frames - 1) * N + 1 frames)", ("插帧", "帧率提高 2 或 4 倍，时长不变：用光流生成新帧"),
-                    minimum=2, maximum=4, metavar="N", surfaces=CLI_ONLY)
+EDIT_VIDEO = Param("video", "text", "Video", "the video to edit (an upload, or a clip from this session's history)",
+                   ("视频", "要编辑的视频（上传，或本次会话历史中的片段）"))
+JOIN = Param("join", "files", "Join after it", "more videos to play after it, each fitted to its size and frame rate",
+             ("拼接在后", "接在它后面播放的更多视频，尺寸与帧率随第一个视频"), surfaces=frozenset({"api", "ui"}))
 TRIM = Param("trim", "text", "Trim", "keep START:END, seconds (either may be left out: 2:, :5)",
-             ("裁剪", "保留 START:END（秒；可省略一侧：2:、:5）"), metavar="START:END", surfaces=CLI_ONLY)
+             ("裁剪", "保留 START:END（秒；可省略一侧：2:、:5）"), metavar="START:END", placeholder="START:END, e.g. 1.5:4",
+             group="cuts")
 SPEED = Param("speed", "float", "Speed", "play this many times as fast, 0.25-4 (the same frame rate)",
-              ("速度", "以几倍速播放，0.25-4（帧率不变）"), minimum=0.25, maximum=4, metavar="X", surfaces=CLI_ONLY)
-REVERSE = Param("reverse", "flag", "Reverse", "play backwards", ("倒放", "倒着播放"), default=False, surfaces=CLI_ONLY)
+              ("速度", "以几倍速播放，0.25-4（帧率不变）"), minimum=0.25, maximum=4, metavar="X", placeholder="normal",
+              step=0.25, group="cuts")
 LOOP = Param("loop", "int", "Loop", "a boomerang (forward, then back) this many times, 1-20",
-             ("循环", "来回播放（先正放再倒放）的次数，1-20"), minimum=1, maximum=20, metavar="N", surfaces=CLI_ONLY)
+             ("循环", "来回播放（先正放再倒放）的次数，1-20"), minimum=1, maximum=20, metavar="N", placeholder="off",
+             group="cuts")
+REVERSE = Param("reverse", "flag", "Reverse", "play backwards", ("倒放", "倒着播放"), default=False, group="cuts")
+INTERPOLATE = Param("interpolate", "int", "Interpolate", "2 or 4 times the frame rate, the same duration: new frames "
+                    "between each pair ((frames - 1) * N + 1 frames)", ("插帧", "帧率提高 2 或 4 倍，时长不变：在每两帧之间生成新帧"),
+                    metavar="N", picks=(2, 4), group="pixels")
+UPSCALE = Param("upscale", "int", "Upscale", "2 or 4 times the width and the height (super-resolution)",
+                ("放大", "宽和高放大 2 或 4 倍（超分辨率）"), metavar="N", picks=(2, 4), group="pixels")
+STYLE = Param("style", "text", "Style", "a new look, one of the styles `edit --list` names (unset: none)",
+              ("风格", "新的画面风格，取 `edit --list` 列出的风格之一（不填：不变）"), metavar="NAME")
+EDIT_PROMPT = Param(
+    "prompt", "text", "Restyle prompt", "redraw the clip as this says with a video-to-video model (wan2.1-v2v-1.3b unless "
+    "--model names another; a Hub model, best on a GPU)", ("重绘提示词", "用视频到视频模型按提示词重绘视频（默认 wan2.1-v2v-1.3b；"
+    "Hub 模型，最好使用 GPU）"), metavar="TEXT", placeholder="e.g. a watercolour painting", cap="max_prompt_chars",
+    group="prompt",
+)
+STRENGTH = Param("strength", "float", "Strength", "with a prompt: how much of the clip is redrawn, 0-1 (unset: the "
+                 "model's, 0.6)", ("强度", "有提示词时：重绘的程度，0-1（不填：模型默认值 0.6）"), minimum=0, maximum=1,
+                 metavar="S", placeholder="default 0.6", step=0.05, group="prompt")
+EDIT_MODEL = Param(
+    "model", "text", "Models", "registry ids of the models to use, comma-separated, each for its own operation (an "
+    "interpolator, an upscaler, a video-to-video model; `edit --list` names them); unset: the offline ones",
+    ("模型", "所用模型的注册表 ID，用逗号分隔，各用于自己的操作（插帧、放大、视频到视频模型；见 `edit --list`）；不填：离线模型"),
+    metavar="ID[,ID]",
+)
 
 # -- the tasks ---------------------------------------------------------------------------------
 
@@ -214,8 +241,10 @@ CLASSIFY = TaskParams(
 )
 EDIT = TaskParams(
     "edit", "edit",
-    "Edit videos: join them, trim, change the speed, reverse, loop, interpolate; an H.264 MP4 back.",
-    "the edited clip and what was done", (VIDEO,), (TRIM, SPEED, REVERSE, LOOP, INTERPOLATE),
+    "Edit a video (and join more after it): trim, change the speed, reverse, loop, interpolate new frames, upscale, "
+    "restyle, applied in that order; an H.264 MP4 back, with the input's sound.",
+    "the edited clip (H.264 MP4), a status text and what was done (the CLI's --json object)", (EDIT_VIDEO,),
+    (JOIN, TRIM, SPEED, REVERSE, LOOP, INTERPOLATE, UPSCALE, STYLE, EDIT_PROMPT, STRENGTH, EDIT_MODEL),
 )
 TASKS = {p.task: p for p in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, CLASSIFY, EDIT)}
 

@@ -7,6 +7,10 @@ each architecture family, which library class loads it for which task and what s
 Any other Hub repo id or local folder works too when its family is recognised: diffusers repos are
 recognised by ``model_index.json``'s ``_class_name``, transformers repos by ``config.json``'s
 ``architectures`` (see :func:`family_from_config`).
+
+``EDIT_MODELS``: the same for an edit's interpolators and upscalers (one weights file each, or none),
+with tasks of their own (``EDIT_TASKS``) kept out of ``MODELS`` and ``TASKS``, so that what lists
+those (the tabs' dropdowns, ``videogen models``) is unchanged; :func:`models_for` and :func:`find` take both.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from videogen.errors import ModelNotFoundError, UnsupportedModelError
 
 Task = Literal["t2v", "i2v", "classify"]
 TASKS: tuple[Task, ...] = ("t2v", "i2v", "classify")
-TASK_NAMES = {"t2v": "text to video", "i2v": "image to video", "classify": "action recognition"}
+EditTask = Literal["interpolate", "upscale", "restyle"]  # the operations of an edit that a model does
+EDIT_TASKS: tuple[EditTask, ...] = ("interpolate", "upscale")  # restyle: RESTYLE_MODELS, not yet an edit option
+TASK_NAMES = {"t2v": "text to video", "i2v": "image to video", "classify": "action recognition",
+              "interpolate": "frame interpolation", "upscale": "upscaling", "restyle": "restyling"}
 
 
 def _weights_dir() -> Path:
@@ -38,7 +45,7 @@ class Family:
     """An architecture family and the classes that run it."""
 
     name: str
-    library: Literal["diffusers", "transformers", "videogen"]
+    library: Literal["diffusers", "transformers", "videogen", "spandrel", "opencv"]
     config_classes: tuple[str, ...]  # `_class_name` / `architectures` values that identify it
     pipelines: dict[str, str]  # task -> class name in `library`
     frame_step: int = 1  # valid frame counts are frame_step * k + 1 (1: any count)
@@ -54,8 +61,8 @@ FAMILIES: dict[str, Family] = {
         Family(
             name="wan",
             library="diffusers",
-            config_classes=("WanPipeline", "WanImageToVideoPipeline"),
-            pipelines={"t2v": "WanPipeline", "i2v": "WanImageToVideoPipeline"},
+            config_classes=("WanPipeline", "WanImageToVideoPipeline", "WanVideoToVideoPipeline"),
+            pipelines={"t2v": "WanPipeline", "i2v": "WanImageToVideoPipeline", "restyle": "WanVideoToVideoPipeline"},
             frame_step=4,
             size_multiple=16,
             float32_components=("vae", "image_encoder"),  # WanPipeline / WanImageToVideoPipeline docstrings
@@ -118,6 +125,11 @@ FAMILIES: dict[str, Family] = {
             pipelines={"classify": "XCLIPModel"},
             zero_shot=True,
         ),
+        # ---- edit models: one weights file each (or none), no config document to recognise them by ----
+        Family(name="dis-flow", library="opencv", config_classes=(), pipelines={"interpolate": "DISOpticalFlow"}),
+        Family(name="rife", library="videogen", config_classes=(), pipelines={"interpolate": "IFNet"}, size_multiple=32),
+        Family(name="spandrel", library="spandrel", config_classes=(), pipelines={"upscale": "ModelLoader"}),
+        Family(name="videogen-sr", library="videogen", config_classes=(), pipelines={"upscale": "videogen.embedded.upscaler"}),
     )
 }
 
@@ -132,6 +144,7 @@ class Defaults:
     fps: float = 8.0
     steps: int = 0
     guidance: float = 0.0
+    strength: float = 0.0  # restyling: the share of the denoising schedule run again over the clip (0-1)
 
 
 @dataclass(frozen=True)
@@ -139,7 +152,7 @@ class ModelSpec:
     """One runnable (model, task) pair."""
 
     id: str
-    task: Task
+    task: Task | EditTask
     family: str
     repo_id: str  # Hub repo id, or an absolute folder path for local models
     revision: str = "main"  # a 40-hex commit pins the files; a branch name floats
@@ -156,6 +169,10 @@ class ModelSpec:
     # On a CPU: the settings the page fills in when this model is chosen (a short clip that finishes
     # there in minutes, not hours); None: the model's defaults
     cpu_preset: Defaults | None = None
+    # Edit models: the one weights file in repo_id (a Hub repo, or a folder when local) that the model
+    # loads; "" for a model without weights (dis-flow) or one that reads its folder (videogen-sr)
+    file: str = ""
+    scale: int = 0  # an upscaler's factor (0: read from its weights)
 
     @property
     def family_info(self) -> Family:
@@ -308,20 +325,54 @@ MODELS: tuple[ModelSpec, ...] = (
         description="Small demo model of the shapes world: which of nine motions a shape makes",
     ),
 )
+
+# RIFE 4.13.2 (hzwer/Practical-RIFE, MIT; the official weights are a Google Drive zip) as imaginAIry (MIT) publishes
+# it in safetensors with the IFNet's key names, downloaded at this commit by its rife/interpolate.py.
+RIFE_REPO, RIFE_REVISION = "imaginairy/rife-interpolation", "26442e52cc30b88c5cb490702647b8de9aaee8a7"
+RIFE_FILE = "rife-flownet-4.13.2.safetensors"
+# Real-ESRGAN (xinntao, BSD-3-Clause) as ai-forever's RealESRGAN package downloads it: RRDBNet 23x64, basicsr key
+# names, pickled state dicts (read with torch's weights-only unpickler, never run as code).
+REALESRGAN_REPO = "ai-forever/Real-ESRGAN"
+
+# Per operation, the offline model first (the default). download_gb: parameters x 4 bytes, counted on the published
+# configs (tests/test_edit_models.py): RIFE 4.13 5.36M (an upper bound: the file's dtype is not known here),
+# Real-ESRGAN x2 and x4 16.7M each.
+EDIT_MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec(id="dis-flow", task="interpolate", family="dis-flow", repo_id="opencv", license="apache-2.0", local=True,
+              description="Optical flow both ways (OpenCV DIS) and occlusion-aware blending: offline, no weights, any CPU"),
+    ModelSpec(id="rife-4.13", task="interpolate", family="rife", repo_id=RIFE_REPO, revision=RIFE_REVISION, file=RIFE_FILE,
+              license="mit", download_gb=0.02,
+              description="RIFE 4.13 (Practical-RIFE): learned intermediate flow, sharper motion than optical flow"),
+    ModelSpec(id="videogen-sr", task="upscale", family="videogen-sr", repo_id=str(WEIGHTS_DIR / "upscale-x2"),
+              license="apache-2.0", local=True, description="videogen's own small upscaler, shipped in weights/: offline, any CPU"),
+    ModelSpec(id="realesrgan-x2", task="upscale", family="spandrel", repo_id=REALESRGAN_REPO, file="RealESRGAN_x2.pth",
+              license="bsd-3-clause", download_gb=0.07, scale=2,
+              description="Real-ESRGAN x2 (RRDBNet): restores detail in real photos and footage, twice the width and height"),
+    ModelSpec(id="realesrgan-x4", task="upscale", family="spandrel", repo_id=REALESRGAN_REPO, file="RealESRGAN_x4.pth",
+              license="bsd-3-clause", download_gb=0.07, scale=4,
+              description="Real-ESRGAN x4 (RRDBNet): restores detail in real photos and footage, four times the width and height"),
+)
+RESTYLE_MODELS: tuple[ModelSpec, ...] = (  # restyling with a prompt (issue 18): videogen/models/video_to_video.py
+    ModelSpec(id="wan2.1-v2v-1.3b", task="restyle", family="wan", repo_id="Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
+              revision=WAN21_1_3B_REVISION, license="apache-2.0", download_gb=28.9, components=WAN21_1_3B,  # t2v's files
+              defaults=Defaults(81, 480, 832, 16, 50, 5.0, 0.6), cpu_preset=Defaults(17, 256, 384, 16, 20, 5.0, 0.6),
+              description="Wan 2.1 1.3B video to video: the clip redrawn as the prompt says, its motion kept"),)
 # fmt: on
 
 
-def models_for(task: Task) -> list[ModelSpec]:
-    """The registry's models for one task, in table order."""
-    return [m for m in MODELS if m.task == task]
+def models_for(task: Task | EditTask) -> list[ModelSpec]:
+    """The registry's models for one task (an edit task's from ``EDIT_MODELS`` or ``RESTYLE_MODELS``), in table order."""
+    return [m for m in (MODELS if task in TASKS else EDIT_MODELS + RESTYLE_MODELS) if m.task == task]
 
 
-def find(model_id: str, task: Task) -> ModelSpec | None:
+def find(model_id: str, task: Task | EditTask) -> ModelSpec | None:
     """The registry entry with this id for this task, or None."""
-    for spec in MODELS:
-        if spec.id == model_id and spec.task == task:
-            return spec
-    return None
+    return next((spec for spec in models_for(task) if spec.id == model_id), None)
+
+
+def find_edit_model(model_id: str) -> ModelSpec | None:
+    """The edit model with this id, whatever its operation (edit model ids are unique), or None."""
+    return next((m for m in EDIT_MODELS + RESTYLE_MODELS if m.id == model_id), None)
 
 
 def family_from_config(config: dict, source: str) -> Family:
@@ -348,7 +399,7 @@ def spec_for_unlisted(source: str, config: dict, task: Task, *, local: bool, rev
         raise UnsupportedModelError(
             f"{source} is a {family.name} model: it does {can}, not {TASK_NAMES[task]}."
         )
-    template = next((m for m in MODELS if m.family == family.name and m.task == task), None)
+    template = next((m for m in MODELS + RESTYLE_MODELS if m.family == family.name and m.task == task), None)
     defaults = template.defaults if template else Defaults(frames=16)
     size_multiple = 32 if config.get("expand_timesteps") else 0  # Wan 2.2 TI2V: VAE x16, patch x2
     return replace(

@@ -13,6 +13,7 @@ For frames ``a`` and ``b`` and a time ``t`` between them (0 < t < 1):
 
 Everything works on (T, H, W, 3) uint8 RGB arrays; :func:`interpolate` adds ``factor - 1`` frames
 between each pair: ``(T - 1) * factor + 1`` frames at ``fps * factor``, the same duration.
+:func:`optical_flow`, :func:`warp` and :func:`inconsistency` are shared with :mod:`~videogen.edit.restyle`.
 """
 
 from __future__ import annotations
@@ -27,23 +28,25 @@ FACTORS = (2, 4)
 CONSISTENCY_PX = 1.0  # a forward-backward disagreement of this many pixels halves a pixel's weight
 
 
-def _flow(dis, a_grey: np.ndarray, b_grey: np.ndarray) -> np.ndarray:
+def optical_flow(dis, a_grey: np.ndarray, b_grey: np.ndarray) -> np.ndarray:
+    """DIS flow from grey ``a`` to grey ``b`` with the ``cv2.DISOpticalFlow`` ``dis``."""
     return dis.calc(a_grey, b_grey, None)  # (H, W, 2) float32: where each pixel of a is in b
 
 
-def _warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """Sample ``image`` at ``grid + flow`` (backward warping): (H, W, 3) float32."""
+def warp(image: np.ndarray, flow: np.ndarray, cubic: bool = False) -> np.ndarray:
+    """Sample ``image`` at ``grid + flow`` (backward warping): (H, W, 3) float32. Bilinear, or bicubic
+    with ``cubic`` (sharper where an image is warped again and again)."""
     import cv2
 
     h, w = flow.shape[:2]
     grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    return cv2.remap(image, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE)
+    mode = cv2.INTER_CUBIC if cubic else cv2.INTER_LINEAR
+    return cv2.remap(image, grid_x + flow[..., 0], grid_y + flow[..., 1], mode, borderMode=cv2.BORDER_REPLICATE)
 
 
-def _inconsistency(flow: np.ndarray, other: np.ndarray) -> np.ndarray:
+def inconsistency(flow: np.ndarray, other: np.ndarray) -> np.ndarray:
     """How far ``flow`` and the flow back (``other``, sampled where ``flow`` lands) fail to cancel: (H, W)."""
-    back = _warp(other, flow)
+    back = warp(other, flow)
     return np.linalg.norm(flow + back, axis=-1)
 
 
@@ -55,21 +58,21 @@ def between(a: np.ndarray, b: np.ndarray, times: list[float], flows: tuple[np.nd
     if flows is None:
         dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
         a_grey, b_grey = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY), cv2.cvtColor(b, cv2.COLOR_RGB2GRAY)
-        flows = (_flow(dis, a_grey, b_grey), _flow(dis, b_grey, a_grey))
+        flows = (optical_flow(dis, a_grey, b_grey), optical_flow(dis, b_grey, a_grey))
     f_ab, f_ba = flows
     # confidence of each frame's pixels: its flow agrees with the flow back
-    conf_a = 1.0 / (1.0 + (_inconsistency(f_ab, f_ba) / CONSISTENCY_PX) ** 2)
-    conf_b = 1.0 / (1.0 + (_inconsistency(f_ba, f_ab) / CONSISTENCY_PX) ** 2)
+    conf_a = 1.0 / (1.0 + (inconsistency(f_ab, f_ba) / CONSISTENCY_PX) ** 2)
+    conf_b = 1.0 / (1.0 + (inconsistency(f_ba, f_ab) / CONSISTENCY_PX) ** 2)
     a32, b32 = a.astype(np.float32), b.astype(np.float32)
     out = []
     for t in times:
         # 2. the flow from the new frame to each side, at the new frame's pixels
-        to_a = _warp(-t * f_ab, -t * f_ab)  # f_ab sampled along the way it points, scaled back to time t
-        to_b = _warp(-(1 - t) * f_ba, -(1 - t) * f_ba)
+        to_a = warp(-t * f_ab, -t * f_ab)  # f_ab sampled along the way it points, scaled back to time t
+        to_b = warp(-(1 - t) * f_ba, -(1 - t) * f_ba)
         # 3. both frames brought to time t, with how much each is believed there
-        from_a, from_b = _warp(a32, to_a), _warp(b32, to_b)
-        w_a = (1 - t) * _warp(conf_a[..., None].repeat(2, -1), to_a)[..., :1] + 1e-4
-        w_b = t * _warp(conf_b[..., None].repeat(2, -1), to_b)[..., :1] + 1e-4
+        from_a, from_b = warp(a32, to_a), warp(b32, to_b)
+        w_a = (1 - t) * warp(conf_a[..., None].repeat(2, -1), to_a)[..., :1] + 1e-4
+        w_b = t * warp(conf_b[..., None].repeat(2, -1), to_b)[..., :1] + 1e-4
         # 4. blended by those weights
         frame = (w_a * from_a + w_b * from_b) / (w_a + w_b)
         out.append(np.clip(frame + 0.5, 0, 255).astype(np.uint8))
@@ -93,3 +96,12 @@ def interpolate(frames: np.ndarray, factor: int, on_pair: Callable[[int, int], N
         if on_pair is not None:
             on_pair(i + 1, len(frames) - 1)
     return np.stack(out)
+
+
+class FlowInterpolator:
+    """The offline interpolator as an edit model (``name`` in the edit's operations): no weights, no download."""
+
+    name = "dis-flow"
+
+    def interpolate(self, frames: np.ndarray, factor: int, on_pair: Callable[[int, int], None] | None = None) -> np.ndarray:
+        return interpolate(frames, factor, on_pair)

@@ -301,12 +301,13 @@ def step_reporter(
 
 
 
-def output_path(output: str | Path | None, output_dir: Path, task: str, seed: int) -> Path:
-    """Where a clip goes: the given file, or a fresh name in the output folder."""
+def output_path(output: str | Path | None, output_dir: Path, task: str, tag: int | str) -> Path:
+    """Where a clip goes: the given file, or a fresh name in the output folder (``tag``: the seed of a
+    generated clip, the input's name of an edited one)."""
     if output is not None:
         path = Path(output)
         if path.suffix.lower() != ".mp4":
             raise InvalidInputError(f"output must be an .mp4 file path, got {str(output)!r}")
         return path
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return output_dir / f"{task}-{stamp}-{seed}-{time.monotonic_ns() % 10**6:06d}.mp4"
+    return output_dir / f"{task}-{stamp}-{tag}-{time.monotonic_ns() % 10**6:06d}.mp4"

@@ -3,7 +3,8 @@
 ``+faststart`` puts the index first, so playback starts before the download ends. The clip is
 written under a temporary name and renamed when complete, so no half-written file is ever seen;
 temporaries a killed process left are swept before each write. The generation parameters go in
-as JSON in the MP4 ``comment`` tag, and :func:`read_metadata` reads them back.
+as JSON in the MP4 ``comment`` tag, and :func:`read_metadata` reads them back. Sound, when given,
+goes in as AAC (:mod:`videogen.media.audio`), as long as the picture.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from videogen.errors import InvalidInputError, OutputError
+from videogen.media.audio import AacTrack, Audio, check_writable
 from videogen.media.probe import error_reason, open_video
 
 logger = logging.getLogger(__name__)
@@ -40,10 +42,13 @@ def write_video(
     metadata: dict[str, Any] | None = None,
     crf: int = 18,
     on_frame: Callable[[int, int], None] | None = None,
+    audio: Audio | None = None,
 ) -> Path:
     """Encode (T, H, W, 3) uint8 RGB frames as a browser-playable H.264 MP4.
 
     ``on_frame(index, total)`` is called before each frame is encoded (progress; it may raise to stop).
+    ``audio`` (None: a silent file, no audio track) goes in as AAC beside the picture, cut or padded
+    with silence to the video's duration (``T / fps``) exactly (:class:`~videogen.media.audio.AacTrack`).
     """
     import av
 
@@ -54,6 +59,8 @@ def write_video(
         raise InvalidInputError(f"frames must be uint8, got {frames.dtype}")
     if not fps or fps <= 0:
         raise InvalidInputError(f"fps must be positive, got {fps}")
+    if audio is not None:
+        check_writable(audio)
     frames = even_size(frames)
     _, height, width, _ = frames.shape
 
@@ -73,14 +80,19 @@ def write_video(
             stream = container.add_stream("libx264", rate=rate)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
             stream.options = {"crf": str(crf), "preset": "medium"}
+            sound = AacTrack(container, audio, len(frames) / rate) if audio is not None else None
             for index, image in enumerate(frames):
                 if on_frame is not None:
                     on_frame(index, len(frames))  # may raise (Cancel): the partial file is removed
                 frame = av.VideoFrame.from_ndarray(image, format="rgb24")
                 for packet in stream.encode(frame):
                     container.mux(packet)
+                if sound is not None:  # the sound up to this frame's end, interleaved with the picture
+                    sound.until((index + 1) / rate)
             for packet in stream.encode():
                 container.mux(packet)
+            if sound is not None:
+                sound.finish()
         os.replace(partial, path)
     except OSError as exc:  # PyAV's write errors are OSErrors too (av.error.OSError: [Errno 28] ...)
         raise _output_error(exc, path) from exc

@@ -221,7 +221,7 @@ class ModelCache:
                 reuse = current.pipe
             else:
                 self.unload_generator()
-            with _loading(spec, folder):
+            with loading_errors(spec, folder):
                 self._generator = _load_any_generator(spec, folder, self.device_choice, reuse, plan)
             if progress:
                 progress(Progress("load", 1, 1, "", f"Loaded {spec.id}"))
@@ -235,13 +235,7 @@ class ModelCache:
         d = spec.defaults
         frames, height, width = (params.frames, params.height, params.width) if params else (d.frames, d.height, d.width)
         held = loaded.plan.peak_gpu_bytes if isinstance(loaded, DiffusersGenerator) and loaded.plan else 0
-        request = MemoryRequest(
-            device="cuda" if self.device_choice.is_cuda else "cpu",
-            gpu_bytes=min(gpu_memory_bytes(self.device_choice), gpu_memory_bytes(self.device_choice, free=True) + held),
-            ram_bytes=ram_bytes(available=True) + (0 if self.device_choice.is_cuda else held), frames=frames,
-            height=height, width=width, dtype=self.device_choice.dtype_name if self.device_choice.is_cuda else "bfloat16",
-            cpu_compute="bfloat16" if self.device_choice.is_cuda else cpu_compute_dtype(),
-        )
+        request = memory_request(self.device_choice, frames, height, width, held)
         plan = plan_memory(spec, request, self.component_sizes(spec, request.dtype))
         if not plan.fits:
             raise OutOfMemoryError(" ".join([plan.reason, *plan.suggestions]))
@@ -271,7 +265,7 @@ class ModelCache:
             folder = hub.download(spec, progress)
             if progress:
                 progress(Progress("load", 0, 1, "", f"Loading {spec.id}"))
-            with _loading(spec, folder):
+            with loading_errors(spec, folder):
                 classifier = _load_any_classifier(spec, folder, self.device_choice)
             self._classifiers[key] = classifier
             while len(self._classifiers) > MAX_CLASSIFIERS:
@@ -293,6 +287,18 @@ class ModelCache:
         return self._generator.spec if self._generator else None
 
 
+def memory_request(device_choice: DeviceChoice, frames: int, height: int, width: int, held: int = 0) -> MemoryRequest:
+    """This machine with the memory free now, for a clip of ``frames`` x ``height`` x ``width``; ``held``:
+    the GPU bytes a loaded generator holds, counted as free (it is unloaded before another loads)."""
+    return MemoryRequest(
+        device="cuda" if device_choice.is_cuda else "cpu",
+        gpu_bytes=min(gpu_memory_bytes(device_choice), gpu_memory_bytes(device_choice, free=True) + held),
+        ram_bytes=ram_bytes(available=True) + (0 if device_choice.is_cuda else held), frames=frames,
+        height=height, width=width, dtype=device_choice.dtype_name if device_choice.is_cuda else "bfloat16",
+        cpu_compute="bfloat16" if device_choice.is_cuda else cpu_compute_dtype(),
+    )
+
+
 def _same_placement(current: VideoGenerator, plan: MemoryPlan | None) -> bool:
     """Whether a loaded generator is placed as ``plan`` says (True for models without a plan)."""
     if plan is None or not isinstance(current, DiffusersGenerator) or current.plan is None:
@@ -305,7 +311,7 @@ def _key(spec: ModelSpec) -> tuple:
 
 
 @contextmanager
-def _loading(spec: ModelSpec, folder: Path) -> Iterator[None]:
+def loading_errors(spec: ModelSpec, folder: Path) -> Iterator[None]:
     """Turn the libraries' errors on missing, cut-short or mismatched files (``from_pretrained``'s
     OSError, a state dict that does not fit) into a message that says what to do. Running out of
     memory is left to the caller (:func:`videogen.generate.common.memory_guard`)."""

@@ -129,10 +129,7 @@ class DiffusersGenerator:
             with torch.inference_mode():
                 # 2. A text encoder planned on the CPU encodes there; only the embeddings move. One that
                 #    the plan frees after encoding encodes each prompt once.
-                if self.plan is not None and self.plan.free_text_encoder:
-                    kwargs.update(self._encode_then_free(params, kwargs.get("max_sequence_length")))
-                elif self.plan is not None and self.plan.strategy != "cpu" and self.plan.placement("text_encoder") == "cpu":
-                    kwargs.update(self._encode_on_cpu(params, kwargs.get("max_sequence_length")))
+                kwargs.update(self.prompt_kwargs(params, kwargs.get("max_sequence_length")))
                 # 3. Denoise and decode.
                 video = self.pipe(**kwargs).frames[0]  # (T, H, W, 3) floats in [0, 1]
         except torch.OutOfMemoryError as exc:
@@ -157,6 +154,16 @@ class DiffusersGenerator:
             latents = latents.transpose(1, 2)
         video = video_latents(self.pipe, self.spec.family, latents, params.frames, params.height, params.width)
         return self._preview.image(video)
+
+    def prompt_kwargs(self, params: Any, max_tokens: int | None) -> dict[str, Any]:
+        """The prompt as the plan has it encoded (``params``: ``prompt``, ``negative_prompt``, ``guidance``):
+        {} where the pipeline encodes it itself, else its embeddings made on the CPU, by a text encoder
+        the plan puts there or frees after encoding (the pipeline's ``prompt`` arguments then None)."""
+        if self.plan is not None and self.plan.free_text_encoder:
+            return self._encode_then_free(params, max_tokens)
+        if self.plan is not None and self.plan.strategy != "cpu" and self.plan.placement("text_encoder") == "cpu":
+            return self._encode_on_cpu(params, max_tokens)
+        return {}
 
     def _encode_on_cpu(self, params: Any, max_tokens: int | None) -> dict[str, Any]:
         """Run ``encode_prompt`` on the CPU copy of the text encoder; move the results to the GPU."""

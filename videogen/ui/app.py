@@ -28,11 +28,11 @@ from videogen.serving.caps import Policy
 from videogen.serving.files import private_temp_dir
 from videogen.serving.gradio_app import ServedBlocks, launch_options
 from videogen.serving.sweep import Sweeper
-from videogen.ui import action_recognition, image_to_video, text_to_video
+from videogen.ui import action_recognition, edit, image_to_video, text_to_video
 from videogen.ui.examples import shapes_examples
 from videogen.ui.handlers import Handlers
 from videogen.ui.model_info import model_card, model_choices, page_texts
-from videogen.ui.history import HISTORY_CSS
+from videogen.ui.history import HISTORY_CSS, send_to
 from videogen.ui.settings import BLANK_ZEROS_JS
 from videogen.ui.long_jobs import LongJobFunctions
 from videogen.ui.i18n import Blocks, Locale, locale_of, t, tr
@@ -84,27 +84,34 @@ def build_demo(handlers: Handlers, *, max_queue: int = 16) -> App:
                 return caps_line(policy, locale_of(request))
 
             demo.load(localized_limits, outputs=limits, api_visibility="private", queue=False, show_progress="hidden")
-        with gr.Tab(t("Text to Video")):
-            default = handlers.default_model("t2v")
-            text_to_video.build_tab(
-                on_gpu(handlers.text_to_video, "t2v"), handlers.cancel, handlers.model_changed, handlers.describe_model, model_choices("t2v"),
-                default, model_card(default, "t2v"), T2V_EXAMPLES, page_texts=page_texts, on_load=demo.load,
-                custom_models=policy.allow_custom_models, long_jobs=long_jobs,
-            )
-        with gr.Tab(t("Image to Video")):
-            default = handlers.default_model("i2v")
-            image_to_video.build_tab(
-                on_gpu(handlers.image_to_video, "i2v"), handlers.cancel, handlers.model_changed, handlers.describe_model, model_choices("i2v"),
-                default, model_card(default, "i2v"), examples.images, page_texts=page_texts, on_load=demo.load,
-                custom_models=policy.allow_custom_models, long_jobs=long_jobs, photo_sizes=handlers.photo_sizes,
-            )
-        with gr.Tab(t("Action Recognition")):
-            action_recognition.build_tab(
-                on_gpu(handlers.classify, "classify"), model_card, model_choices("classify"), handlers.default_model("classify"),
-                examples.clips, cancel=handlers.cancel, page_texts=page_texts, on_load=demo.load,
-                custom_models=policy.allow_custom_models,
-            )
-    # One GPU queue for all three tasks; api_open=False makes raw HTTP calls go through it too.
+        with gr.Tabs() as tabs:
+            with gr.Tab(t("Text to Video"), id="t2v"):
+                default = handlers.default_model("t2v")
+                t2v_history = text_to_video.build_tab(
+                    on_gpu(handlers.text_to_video, "t2v"), handlers.cancel, handlers.model_changed, handlers.describe_model,
+                    model_choices("t2v"), default, model_card(default, "t2v"), T2V_EXAMPLES, page_texts=page_texts,
+                    on_load=demo.load, custom_models=policy.allow_custom_models, long_jobs=long_jobs,
+                )
+            with gr.Tab(t("Image to Video"), id="i2v"):
+                default = handlers.default_model("i2v")
+                i2v_history = image_to_video.build_tab(
+                    on_gpu(handlers.image_to_video, "i2v"), handlers.cancel, handlers.model_changed, handlers.describe_model,
+                    model_choices("i2v"), default, model_card(default, "i2v"), examples.images, page_texts=page_texts,
+                    on_load=demo.load, custom_models=policy.allow_custom_models, long_jobs=long_jobs,
+                    photo_sizes=handlers.photo_sizes,
+                )
+            with gr.Tab(t("Action Recognition"), id="classify"):
+                action_recognition.build_tab(
+                    on_gpu(handlers.classify, "classify"), model_card, model_choices("classify"),
+                    handlers.default_model("classify"), examples.clips, cancel=handlers.cancel, page_texts=page_texts,
+                    on_load=demo.load, custom_models=policy.allow_custom_models,
+                )
+            with gr.Tab(t("Edit"), id="edit"):
+                editing = edit.build_tab(on_gpu(handlers.edit, "edit"), handlers.cancel, edit.style_choices,
+                                         edit.model_choices, tab_id="edit", on_load=demo.load)
+        for history in (t2v_history, i2v_history):  # "Edit this clip" opens the Edit tab with it
+            send_to(history, editing.video, tabs, editing.tab_id)
+    # One GPU queue for all four tasks; api_open=False makes raw HTTP calls go through it too.
     demo.queue(max_size=max_queue, api_open=False, default_concurrency_limit=1)
     demo.launch_defaults = {**launch_options(policy), "css": HISTORY_CSS, "js": BLANK_ZEROS_JS}
     handlers.blocks = demo

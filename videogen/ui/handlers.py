@@ -154,6 +154,10 @@ class Handlers:
     def classify(self) -> Callable[..., Iterator[tuple[Any, ...]]]:
         return endpoint(params.CLASSIFY, self._classify, history=False)
 
+    @property
+    def edit(self) -> Callable[..., Iterator[tuple[Any, ...]]]:
+        return endpoint(params.EDIT, self._edit, history=False)
+
     def _text_to_video(
         self, values: dict[str, Any], history: list[Clip] | None, request: gr.Request | None, progress: gr.Progress,
     ) -> Iterator[tuple[Any, ...]]:
@@ -243,6 +247,43 @@ class Handlers:
             yield cleared_outputs(f"⛔ {message}")
             raise gr.Error(message, print_exception=False, title=tr("Error", locale)) from exc
 
+    # -- editing ---------------------------------------------------------------------------------
+
+    def _edit(self, values: dict[str, Any], request: gr.Request | None, progress: gr.Progress) -> Iterator[tuple[Any, ...]]:
+        """Edited clip, status, what was done (JSON), the before/after pair (see :mod:`videogen.ui.edit`)."""
+        from videogen.media import probe
+        from videogen.ui.edit import cleared_outputs, edit_options, result_outputs, status_outputs
+
+        locale = locale_of(request)
+        video = uploaded_path(values["video"])
+        joined = [uploaded_path(f) for f in values.get("join") or []]
+        if not video:
+            message = tr("Upload a video first, or pick a clip in another tab's history and press Edit this clip.", locale)
+            yield cleared_outputs(f"⛔ {message}")
+            raise gr.Error(message, print_exception=False, title=tr("Error", locale))
+        before: dict[str, Any] = {}
+
+        def job(report: Any, cancel: threading.Event) -> Any:
+            paths = [self.own_upload(path) for path in [video, *joined] if path]
+            options = edit_options(values)  # refuses nothing: Engine.edit checks every value by name
+            info = probe(paths[0])
+            before.update(path=paths[0], frames=info.frame_count, height=info.height, width=info.width, fps=info.fps)
+            return self.engine.edit(paths, output_dir=self.output_dir(request), **options, progress=report, cancel=cancel)
+
+        yield cleared_outputs(tr("Starting…", locale))
+        try:
+            for kind, value in self._stream(job, progress, request.session_hash if request else None, locale):
+                yield result_outputs(value, before, locale) if kind == "result" else status_outputs(value)
+        except gr.Error as exc:
+            yield cleared_outputs(f"⛔ {exc.message}")
+            raise
+        except Exception as exc:  # a bug or a library failure: still a message, and the log has the traceback
+            logger.exception("edit failed")
+            message = self.say(tr("The edit failed unexpectedly ({error}). Try other operations or a shorter video; the "
+                                  "server log has the details.", locale, error=f"{type(exc).__name__}: {exc}"))
+            yield cleared_outputs(f"⛔ {message}")
+            raise gr.Error(message, print_exception=False, title=tr("Error", locale)) from exc
+
     # -- model changes ---------------------------------------------------------------------------
 
     def plan_line(
@@ -317,7 +358,10 @@ class Handlers:
 
 
 def uploaded_path(file: str | dict | None) -> str | None:
-    """The path of an upload, given as a path or as Gradio's file data (an event without preprocessing)."""
+    """The path of an upload, given as a path or as Gradio's file data (an event without preprocessing;
+    a video's is ``{"video": <file data>, "subtitles": ...}``)."""
+    if isinstance(file, dict) and isinstance(file.get("video"), dict):
+        file = file["video"]
     if isinstance(file, dict):
         file = file.get("path")
     return str(file) if file else None

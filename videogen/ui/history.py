@@ -106,6 +106,7 @@ class HistoryPanel:
     gallery: gr.Gallery
     details: gr.Markdown
     use: gr.Button
+    edit: gr.Button  # "Edit this clip": the app wires it to the Edit tab (send_to)
     download: gr.File
 
 
@@ -122,8 +123,9 @@ def history_panel() -> HistoryPanel:
         details = gr.Markdown(t(_EMPTY))
         with gr.Row():  # shown once a clip is selected
             use = gr.Button(t("Use these settings"), size="sm", visible=False)
+            edit = gr.Button(t("Edit this clip"), size="sm", visible=False)
             download = gr.File(label=t("Download"), interactive=False, height=60, visible=False)
-    return HistoryPanel(clips, selected, gallery, details, use, download)
+    return HistoryPanel(clips, selected, gallery, details, use, edit, download)
 
 
 def wire(
@@ -145,9 +147,9 @@ def wire(
             return None, None, tr(_GONE, locale)
         return clip, clip.path, clip.details(locale)
 
-    def actions(clip: Clip | None) -> tuple[Any, Any]:
-        """The download and "Use these settings" show only while a clip is selected."""
-        return gr.update(visible=clip is not None), gr.update(visible=clip is not None)
+    def actions(clip: Clip | None) -> tuple[Any, Any, Any]:
+        """The download, "Use these settings" and "Edit this clip" show only while a clip is selected."""
+        return (gr.update(visible=clip is not None),) * 3
 
     def use(clip: Clip | None, request: gr.Request | None = None) -> tuple[Any, ...]:
         locale = locale_of(request)
@@ -161,8 +163,21 @@ def wire(
 
     private: dict[str, Any] = dict(api_visibility="private", queue=False)
     panel.clips.change(show, inputs=panel.clips, outputs=[panel.gallery, panel.selected, panel.download, panel.details],
-                       **private).then(actions, inputs=panel.selected, outputs=[panel.download, panel.use], **private)
+                       **private).then(actions, inputs=panel.selected, outputs=[panel.download, panel.use, panel.edit], **private)
     panel.gallery.select(select, inputs=panel.clips, outputs=[panel.selected, panel.download, panel.details],
-                         **private).then(actions, inputs=panel.selected, outputs=[panel.download, panel.use], **private)
+                         **private).then(actions, inputs=panel.selected, outputs=[panel.download, panel.use, panel.edit], **private)
     panel.use.click(use, inputs=panel.selected, outputs=targets, **private)
+
+
+def send_to(panel: HistoryPanel, video: gr.Video, tabs: gr.Tabs, tab_id: str) -> None:
+    """"Edit this clip": the selected clip goes into ``video`` (the Edit tab's input) and that tab opens."""
+
+    def send(clip: Clip | None, request: gr.Request | None = None) -> tuple[Any, Any]:
+        locale = locale_of(request)
+        if clip is None or not Path(clip.path).is_file():
+            gr.Warning(tr(_GONE if clip else "Select a clip in the history first.", locale), title=tr("Warning", locale))
+            return gr.skip(), gr.skip()
+        return clip.path, gr.Tabs(selected=tab_id)
+
+    panel.edit.click(send, inputs=panel.selected, outputs=[video, tabs], api_visibility="private", queue=False)
 

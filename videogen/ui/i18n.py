@@ -31,6 +31,7 @@ import gradio as gr
 from gradio.i18n import I18nData
 
 from videogen.params import translations
+from videogen.ui.edit_texts import ZH_EDIT
 
 Locale = str  # "en" or "zh-CN"
 
@@ -236,6 +237,7 @@ ZH_CN.update({
 })
 
 ZH_CN.update(translations())  # the settings' labels and help, from the settings table
+ZH_CN.update(ZH_EDIT)  # the Edit tab's
 
 TABLES: dict[Locale, Mapping[str, str]] = {"zh-CN": ZH_CN}
 
@@ -244,7 +246,8 @@ TABLES: dict[Locale, Mapping[str, str]] = {"zh-CN": ZH_CN}
 PROGRESS: tuple[str, ...] = (
     "Downloading {model}", "Downloaded {model}", "Loading {model}", "Loaded {model}", "Denoising step {done}/{total}", "Drawing the frames: batch {done}/{total}",
     "Decoding the frames (VAE)", "Encoding H.264", "Encoding H.264: frame {done}/{total}", "Reading frames",
-    "Classifying", "Timeline: {done}/{total} segments",
+    "Classifying", "Timeline: {done}/{total} segments", "Interpolating: pair {done}/{total}",
+    "Upscaling: frame {done}/{total}", "Restyling: frame {done}/{total}", "Restyling: step {done}/{total}",
 )
 
 # Gradio's launch(i18n=...): ships the table to the browser, which shows the Chinese of each t("...").

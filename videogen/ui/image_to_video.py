@@ -11,7 +11,7 @@ from videogen import params
 from videogen.registry import find
 from videogen.ui.endpoints import named_inputs
 from videogen.ui.generation import follow_model, model_dropdown, results_column, wire_buttons
-from videogen.ui.history import Clip, wire
+from videogen.ui.history import Clip, HistoryPanel, wire
 from videogen.ui.long_jobs import LongJobFunctions, long_job_widgets, preset_update, wire_long_jobs
 from videogen.ui.i18n import Locale, locale_of, t, tr
 from videogen.ui.settings import generation_settings
@@ -24,7 +24,7 @@ def build_tab(
     default: str, card: str, examples: list[tuple[str, str]],
     *, page_texts: Callable, on_load: Callable, custom_models: bool = True, long_jobs: LongJobFunctions | None = None,
     photo_sizes: Callable | None = None,
-) -> None:
+) -> HistoryPanel:
     """The tab's widgets and events. ``choices`` and ``card`` are in English; ``page_texts`` puts them
     and the settings' hints in the browser's language when the page loads (``on_load``: the app's
     ``Blocks.load``)."""
@@ -82,3 +82,4 @@ def build_tab(
         return (clip.image, s.prompt, s.model, s.negative_prompt, s.seed, *model_changed(s.model, "i2v", s, locale))
 
     wire(results.history, fill, [image, prompt, model, settings.negative_prompt, settings.seed, model_info, *settings.model_dependent()])
+    return results.history  # "Edit this clip" is wired by the app, once the Edit tab exists

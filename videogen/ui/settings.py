@@ -153,6 +153,10 @@ def setting_box(param: Param, model_props: dict[str, Any] | None = None) -> gr.c
         return gr.Textbox(label=label, placeholder=t(param.placeholder) if param.placeholder else None)
     if param.kind == "choice":
         return gr.Radio(list(param.choices), value=param.default, label=label, info=t(param.hint) if param.hint else None)
+    if param.kind == "files":
+        return gr.File(label=label, file_count="multiple", file_types=["video"])
+    if param.picks:  # "off", or one of the values it takes (0 is "off": see request_values)
+        return gr.Radio([(t("off"), 0), *((f"×{n}", n) for n in param.picks)], value=0, label=label)
     if param.kind == "flag":
         return gr.Checkbox(label=label, value=bool(param.default), info=t(param.hint) if param.hint else None)
     props: dict[str, Any] = dict(

@@ -11,7 +11,7 @@ from videogen import params
 from videogen.registry import find
 from videogen.ui.endpoints import named_inputs
 from videogen.ui.generation import follow_model, model_dropdown, results_column, wire_buttons
-from videogen.ui.history import Clip, wire
+from videogen.ui.history import Clip, HistoryPanel, wire
 from videogen.ui.long_jobs import LongJobFunctions, long_job_widgets, preset_update, wire_long_jobs
 from videogen.ui.i18n import Locale, locale_of, t
 from videogen.ui.settings import generation_settings
@@ -21,7 +21,7 @@ def build_tab(
     generate: Callable, cancel: Callable, model_changed: Callable, describe_model: Callable, choices: list[tuple[str, str]],
     default: str, card: str, examples: list[str] | dict[str, list[str]],
     *, page_texts: Callable, on_load: Callable, custom_models: bool = True, long_jobs: LongJobFunctions | None = None,
-) -> None:
+) -> HistoryPanel:
     """The tab's widgets and events. ``choices`` and ``card`` are in English; ``page_texts`` puts them
     and the settings' hints in the browser's language when the page loads (``on_load``: the app's
     ``Blocks.load``). ``examples`` are the Try row's prompts, or by language ({"en": [...], "zh-CN":
@@ -65,3 +65,4 @@ def build_tab(
         return (s.prompt, s.model, s.negative_prompt, s.seed, *model_changed(s.model, "t2v", s, locale))
 
     wire(results.history, fill, [prompt, model, settings.negative_prompt, settings.seed, model_info, *settings.model_dependent()])
+    return results.history  # "Edit this clip" is wired by the app, once the Edit tab exists

@@ -55,6 +55,14 @@ WARNINGS_ZH = {
     "so the timeline samples the video rather than covering all of it.":
         "视频长 {minutes} 分钟：它的 {count} 个 {window} 秒窗口每隔 {wide} 秒开始，而不是每隔 {stride} 秒，因此时间线是"
         "对视频抽样，而不是覆盖全部。",
+    # the edit recipe's (videogen.edit)
+    "There is one frame only: nothing to interpolate between.": "只有一帧：没有可以在其间插帧的两帧。",
+    "Every frame is the same (a still): interpolating adds copies of it.": "每一帧都相同（静止画面）：插帧只会加入它的副本。",
+    "The video is already {size}: upscaling it makes a larger file, hardly a sharper picture.":
+        "视频已经是 {size}：放大只会让文件更大，画面几乎不会更清晰。",
+    "{model} is a ×{scale} model: it ran {runs} times for ×{factor}.": "{model} 是 ×{scale} 模型：为得到 ×{factor}，它运行了 {runs} 次。",
+    "{model} is a ×{scale} model: its result was shrunk by {shrink} (area) for ×{factor}.":
+        "{model} 是 ×{scale} 模型：为得到 ×{factor}，其结果按面积缩小了 {shrink} 倍。",
 }
 
 

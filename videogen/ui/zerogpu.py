@@ -36,6 +36,8 @@ DECODE_SECONDS_PER_MPIXEL = 0.5
 FLOPS_PER_SECOND = 180e12
 # Recognising one clip: loading X-CLIP or VideoMAE and one forward pass over a few frames.
 CLASSIFY_SECONDS = 30
+# An edit: a learned interpolator or upscaler over a few seconds of video (the offline operations need no GPU).
+EDIT_SECONDS = 120
 
 
 def spaces_module() -> ModuleType | None:
@@ -53,7 +55,7 @@ def spaces_module() -> ModuleType | None:
 spaces_module()  # on a Space: import `spaces` now, before torch initialises CUDA
 
 
-def on_gpu(handler: Callable[..., Any], task: Task) -> Callable[..., Any]:
+def on_gpu(handler: Callable[..., Any], task: Task | str) -> Callable[..., Any]:
     """``handler`` wrapped in ``spaces.GPU`` with a per-request duration on a Space; else itself."""
     spaces = spaces_module()
     if spaces is None:
@@ -61,7 +63,7 @@ def on_gpu(handler: Callable[..., Any], task: Task) -> Callable[..., Any]:
     return spaces.GPU(handler, duration=request_seconds(handler, task))
 
 
-def request_seconds(handler: Callable[..., Any], task: Task) -> Callable[..., int]:
+def request_seconds(handler: Callable[..., Any], task: Task | str) -> Callable[..., int]:
     """A callable taking ``handler``'s arguments and returning the seconds its request needs.
 
     Arguments are read by name (``model``, ``frames``, ``height``, ``width``, ``steps``,
@@ -72,6 +74,8 @@ def request_seconds(handler: Callable[..., Any], task: Task) -> Callable[..., in
     def seconds(*args: Any, **kwargs: Any) -> int:
         if task == "classify":
             return CLASSIFY_SECONDS
+        if task == "edit":
+            return EDIT_SECONDS
         named = signature.bind_partial(*args, **kwargs).arguments
         return generation_seconds(
             task, named.get("model"), frames=named.get("frames"), height=named.get("height"),

@@ -14,7 +14,7 @@ import pytest
 from videogen.api import Engine
 from videogen.edit import timing
 from videogen.edit.interpolate import between, interpolate
-from videogen.errors import InvalidInputError
+from videogen.errors import InvalidInputError, ModelNotFoundError
 from videogen.media import read_video, write_video
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,3 +141,21 @@ def test_real_esrgan_on_a_cpu_is_refused_when_it_would_take_hours(tmp_path: Path
     with pytest.raises(InvalidInputError, match=r"realesrgan-x4 on this CPU takes about .* a 854×480 frame: this edit "
                                                  r"\(80 frames\) would take about .*Upscale with videogen-sr"):
         Engine(device="cpu").edit(long, output=tmp_path / "no.mp4", upscale=4, model="realesrgan-x4")
+
+
+def test_public_mode_caps_what_an_edit_makes_before_it_makes_it(tmp_path: Path) -> None:
+    """Public mode holds an edit's output to the frames x pixels cap generation has (110 million):
+    a 4x upscale of 48 frames of 240x160 would make 48 x 960 x 640 = 29.5 million pixels (allowed),
+    interpolated x4 too 189 x 960 x 640 = 116 million (refused, with what to do, and nothing written)."""
+    from videogen.serving.caps import Policy
+
+    clip = write_video(footage(48), tmp_path / "pan.mp4", fps=8)
+    engine = Engine(device="cpu", policy=Policy.public())
+    with pytest.raises(InvalidInputError, match=r"interpolating ×4 and upscaling ×4 would make 189 frames of 960×640, "
+                                                 r"over the 110,000,000 pixels .*trim the video first"):
+        engine.edit(clip, output=tmp_path / "big.mp4", interpolate=4, upscale=4)
+    assert not (tmp_path / "big.mp4").exists()
+    weights = tmp_path / "weights.pth"
+    weights.write_bytes(b"\0" * 64)
+    with pytest.raises(ModelNotFoundError, match=r"Use one of: videogen-sr, realesrgan-x2, realesrgan-x4\.$"):
+        engine.edit(clip, output=tmp_path / "small.mp4", model=str(weights), upscale=2)  # listed models only

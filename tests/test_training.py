@@ -23,10 +23,13 @@ def test_the_runtime_never_imports_the_training_room() -> None:
 
 
 def test_each_model_has_a_card_template_naming_its_script() -> None:
-    assert {p.name for p in CARDS.iterdir()} == {"shapes-t2v.md", "shapes-i2v.md", "shapes-action.md"}
+    assert {p.name for p in CARDS.iterdir()} == {"shapes-t2v.md", "shapes-i2v.md", "shapes-action.md", "upscaler.md"}
+    titles = {"upscaler": "# videogen-sr ×${factor} — "}  # the model's id, not the card's file name
     for card in CARDS.iterdir():
         text = card.read_text(encoding="utf-8")
-        assert text.startswith(f"# {card.stem} — ") and "```\n${command}\n```" in text
+        if text.startswith("---\n"):  # a Hub model card's metadata block first
+            text = text.split("\n---\n", 1)[1].lstrip("\n")
+        assert text.startswith(titles.get(card.stem, f"# {card.stem} — ")) and "```\n${command}\n```" in text
         assert "videogen/embedded/train_" not in text and not re.search(r"\$(?!\{\w+\})", text), "only ${field}s"
 
 

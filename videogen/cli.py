@@ -189,10 +189,11 @@ def _print_edit_list() -> None:
     from videogen.edit.operations import OPERATIONS
     from videogen.edit.restyle import STYLES
     from videogen.registry import models_for
+    from videogen.units import download_gib
 
     print("operations (applied in this order):")
     for op in OPERATIONS:
-        print(f"  {op.name:12} {op.option:20} {op.what}")
+        print(f"  {op.name:12} {op.option:28} {op.what}")
     print("styles (--style):")
     for name, what in STYLES.items():
         print(f"  {name:12} {what}")
@@ -201,7 +202,8 @@ def _print_edit_list() -> None:
             continue
         print(f"models for {op.name} (--model):")
         for spec in models_for(op.task):  # type: ignore[arg-type]
-            where = "offline, in weights/" if spec.local else f"{spec.repo_id} ({spec.license})"
+            where = (("offline: code, no weights" if spec.family == "dis-flow" else "offline, in weights/") if spec.local
+                     else f"{spec.repo_id} ({spec.license}; ~{download_gib(spec.download_gb)} to download)")
             print(f"  {spec.id:22} {where}")
 
 

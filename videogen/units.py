@@ -21,7 +21,10 @@ def gib(n_bytes: float, digits: int = 1) -> str:
 
 
 def download_gib(download_gb: float) -> str:
-    """A download given in decimal GB (the Hub's listing) in GiB: ``28.9`` -> ``"26.9 GiB"``."""
+    """A download given in decimal GB (the Hub's listing) in GiB: ``28.9`` -> ``"26.9 GiB"``; under
+    a tenth of a GiB in MiB (``0.02`` -> ``"19 MiB"``), not "0.0 GiB"."""
+    if 0 < download_gb * 1e9 < 0.095 * GIB:
+        return f"{download_gb * 1e9 / 2**20:.0f} MiB"
     return gib(download_gb * 1e9)
 
 

@@ -1,4 +1,4 @@
-"""Build the Blocks: a header and the three tabs, wired to one :class:`Handlers`, with the launch
+"""Build the Blocks: a header and the four tabs, wired to one :class:`Handlers`, with the launch
 settings that its :class:`~videogen.serving.caps.Policy` asks for.
 
 What reaches strangers (public mode) is decided here and in :mod:`videogen.serving`:
@@ -43,7 +43,8 @@ logger = logging.getLogger(__name__)
 
 TITLE = "videogen"
 INTRO = (
-    "# videogen\nText to video, image to video and action recognition. Hub models download the first "
+    "# videogen\nText to video, image to video, action recognition, and editing any clip (new frames, more pixels, "
+    "a new look, cuts and joins, with its sound). Hub models download the first "
     "time you use them and are best on a GPU (on a CPU a generator starts at a short CPU preset); the small "
     "models shipped with the app work anywhere, offline, on the *shapes world* (circles, squares and "
     "triangles that move, grow, shrink or spin)."

@@ -37,11 +37,12 @@ Locale = str  # "en" or "zh-CN"
 
 ZH_CN: dict[str, str] = {
     # -- the page ------------------------------------------------------------------------------
-    "# videogen\nText to video, image to video and action recognition. Hub models download the first "
+    "# videogen\nText to video, image to video, action recognition, and editing any clip (new frames, more pixels, "
+    "a new look, cuts and joins, with its sound). Hub models download the first "
     "time you use them and are best on a GPU (on a CPU a generator starts at a short CPU preset); the small "
     "models shipped with the app work anywhere, offline, on the *shapes world* (circles, squares and "
     "triangles that move, grow, shrink or spin).":
-        "# videogen\n文生视频、图生视频与动作识别。Hub 上的模型在第一次使用时下载，最好使用 GPU（在 CPU 上，生成模型从"
+        "# videogen\n文生视频、图生视频、动作识别，以及编辑任何视频（插帧、放大、换风格、剪辑与拼接，声音随之保留）。Hub 上的模型在第一次使用时下载，最好使用 GPU（在 CPU 上，生成模型从"
         "较短的 CPU 预设开始）；应用自带的小模型在任何机器上都能离线运行，作用于*形状世界*（会移动、放大、缩小或旋转的"
         "圆形、正方形和三角形）。",
     "Text to Video": "文生视频",

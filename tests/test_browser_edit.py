@@ -88,6 +88,13 @@ def test_upload_interpolate_and_the_result_plays_with_twice_the_frames(page, app
     assert read_video(next(iter(made)), 1000).frames.shape[0] == 23 and probe(next(iter(made))).fps == pytest.approx(16)
     assert panel.get_by_text("Before | after").first.is_visible(), "the before/after slider"
 
+    trim = panel.get_by_role("textbox", name="Trim")  # a bad value: the reason inline, the last result cleared, no Error badges
+    trim.fill("from 2 to 4")
+    panel.get_by_role("button", name="Edit", exact=True).click()
+    page.get_by_text("⛔ trim must be START:END").first.wait_for(timeout=30_000)
+    assert panel.locator(".error").filter(visible=True).count() == 0, "no Error badge on the outputs"
+    assert "Out: 23 frames" not in _status(panel), "the last result's status is cleared"
+
 
 def test_a_clip_from_the_history_is_edited_and_cancel_stops_an_edit(page, app: dict) -> None:
     t2v = _tab(page, "Text to Video")
@@ -125,3 +132,29 @@ def test_a_clip_from_the_history_is_edited_and_cancel_stops_an_edit(page, app: d
     assert time.monotonic() - clicked < 5
     time.sleep(1.0)
     assert _clips(app["outputs"]) == before, "a cancelled edit wrote a clip"
+
+
+def test_an_avi_upload_is_edited_from_the_original_not_its_playable_copy(page, app: dict) -> None:
+    """The page shows an AVI through a smaller, silent H.264 copy; the edit reads the upload itself
+    (its full size here: 800 pixels wide, more than the copy's 640)."""
+    import av
+
+    from videogen.media import probe
+
+    path = app["home"] / "wide.avi"
+    frames = [np.full((448, 800, 3), 40 * i, np.uint8) for i in range(6)]
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=8)
+        stream.width, stream.height, stream.pix_fmt = 800, 448, "yuv420p"
+        for frame in frames:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        out.mux(stream.encode())
+    panel = _tab(page, "Edit")
+    before = _clips(app["outputs"])
+    panel.locator("input[type=file]").first.set_input_files(str(path))
+    page.wait_for_timeout(2500)  # the playable copy is made
+    panel.get_by_role("button", name="Edit", exact=True).click()
+    page.get_by_text("Out: ").first.wait_for(timeout=60_000)
+    assert "800×448" in _status(panel), _status(panel)
+    [made] = _clips(app["outputs"]) - before
+    assert (probe(made).width, probe(made).height) == (800, 448)

@@ -255,7 +255,10 @@ class Handlers:
         from videogen.ui.edit import cleared_outputs, edit_options, result_outputs, status_outputs
 
         locale = locale_of(request)
+        from videogen.ui.playable import original_of
+
         video = uploaded_path(values["video"])
+        video = original_of(video) if video else video  # an AVI's playable copy stands in on the page only
         joined = [uploaded_path(f) for f in values.get("join") or []]
         if not video:
             message = tr("Upload a video first, or pick a clip in another tab's history and press Edit this clip.", locale)

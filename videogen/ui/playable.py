@@ -11,6 +11,7 @@ pictures only), so the copy classifies as the upload does. A video longer than
 
 from __future__ import annotations
 
+import glob
 import logging
 from fractions import Fraction
 from pathlib import Path
@@ -50,6 +51,17 @@ def browser_playable(path: str | Path) -> bool:
     if (container, codec) not in PLAYABLE:
         return False
     return codec != "h264" or pixels in ("yuv420p", "yuvj420p")  # browsers decode 8-bit 4:2:0 H.264 only
+
+
+def original_of(path: str) -> str:
+    """The upload a playable copy was made from (``<name>.<ext>`` beside ``<name>.playable.mp4``), or
+    ``path`` itself: an edit works on the original's pixels, rate and sound, not the smaller, silent copy."""
+    copy = Path(path)
+    if not copy.name.endswith(".playable.mp4"):
+        return path
+    stem = copy.name[: -len(".playable.mp4")]
+    found = sorted(p for p in copy.parent.glob(f"{glob.escape(stem)}.*") if p != copy and not p.name.startswith("."))
+    return str(found[0]) if found else path
 
 
 def playable_copy(path: str | Path, *, max_side: int = MAX_SIDE, max_fps: float = MAX_FPS) -> Path:

@@ -19,24 +19,17 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 from skimage import data
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from videogen.bench.footage import pan_zoom  # noqa: E402
 from videogen.edit.interpolate import between  # noqa: E402
 
 
-def pan(photo: np.ndarray, count: int = 9) -> list[np.ndarray]:
-    height, width = photo.shape[:2]
-    frames = []
-    for t in range(count):
-        scale = 1 + 0.01 * t
-        move = np.float32([[scale, 0, -6 * t], [0, scale, -3 * t]])
-        frame = cv2.warpAffine(photo, move, (width, height), borderMode=cv2.BORDER_REFLECT)[40:height - 40, 40:width - 80]
-        frames.append(cv2.resize(frame, (320, 240), interpolation=cv2.INTER_AREA))
-    return frames
+def pan(photo: np.ndarray, count: int = 9) -> np.ndarray:
+    return pan_zoom(photo, count, (320, 240))
 
 
 def main() -> None:

@@ -7,11 +7,9 @@ does (its helpers and fixtures are shared; this module starts an app of its own)
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
@@ -39,28 +37,21 @@ def page(browser, app: dict, request: pytest.FixtureRequest):  # noqa: F811 (bro
 
 def footage(path: Path, count: int, size: tuple[int, int], fps: float = 8) -> Path:
     """A pan with a slow zoom over scikit-image's coffee photograph, as an H.264 MP4."""
+    from videogen.bench.footage import pan_zoom
     from videogen.media import write_video
 
-    data = pytest.importorskip("skimage.data")
-    photo = data.coffee()
-    height, width = photo.shape[:2]
-    frames = []
-    for t in range(count):
-        move = np.float32([[1 + 0.004 * t, 0, -2 * t], [0, 1 + 0.004 * t, -t]])
-        frame = cv2.warpAffine(photo, move, (width, height), borderMode=cv2.BORDER_REFLECT)
-        frames.append(cv2.resize(frame[40:-40, 40:-80], size, interpolation=cv2.INTER_AREA))
-    return write_video(np.stack(frames), path, fps)
-
-
-def _edited_frames(page, panel) -> int:
-    """The edited clip's frame count, from the JSON the tab shows (the CLI's --json object)."""
-    panel.get_by_text("What was done").first.wait_for(timeout=30_000)
-    text = panel.locator("[data-testid=json], .json-holder").first.inner_text()
-    return int(json.loads(text)["frames"]) if text.strip().startswith("{") else int(_status(panel).split("Out: ")[1].split()[0])
+    photo = pytest.importorskip("skimage.data").coffee()
+    return write_video(pan_zoom(photo, count, size, shift=(2, 1), zoom=0.004), path, fps)
 
 
 def _wait_playing(page) -> None:
     page.wait_for_function(PLAYING_EDITED, timeout=90_000)
+
+
+def _upload(page, panel, path: Path, wait_ms: int = 800) -> None:
+    """Put ``path`` in the tab's first file box (the video; once it has one, Join after it) and let it settle."""
+    panel.locator("input[type=file]").first.set_input_files(str(path))
+    page.wait_for_timeout(wait_ms)
 
 
 def _choose(panel, label: str, option: str) -> None:
@@ -72,8 +63,7 @@ def _choose(panel, label: str, option: str) -> None:
 def test_upload_interpolate_and_the_result_plays_with_twice_the_frames(page, app: dict) -> None:
     clip = footage(app["home"] / "coffee-pan.mp4", count=12, size=(192, 128))
     panel = _tab(page, "Edit")
-    panel.locator("input[type=file]").first.set_input_files(str(clip))
-    page.wait_for_timeout(800)
+    _upload(page, panel, clip)
     _choose(panel, "Interpolate", "×2")
     before = _clips(app["outputs"])
     panel.get_by_role("button", name="Edit", exact=True).click()
@@ -120,8 +110,7 @@ def test_a_clip_from_the_history_is_edited_and_cancel_stops_an_edit(page, app: d
     page.reload()
     page.wait_for_selector("button[role=tab]")
     panel = _tab(page, "Edit")
-    panel.locator("input[type=file]").first.set_input_files(str(long_clip))
-    page.wait_for_timeout(1500)
+    _upload(page, panel, long_clip, 1500)
     _choose(panel, "Interpolate", "×4")
     before = _clips(app["outputs"])
     panel.get_by_role("button", name="Edit", exact=True).click()
@@ -151,8 +140,7 @@ def test_an_avi_upload_is_edited_from_the_original_not_its_playable_copy(page, a
         out.mux(stream.encode())
     panel = _tab(page, "Edit")
     before = _clips(app["outputs"])
-    panel.locator("input[type=file]").first.set_input_files(str(path))
-    page.wait_for_timeout(2500)  # the playable copy is made
+    _upload(page, panel, path, 2500)  # the playable copy is made
     panel.get_by_role("button", name="Edit", exact=True).click()
     page.get_by_text("Out: ").first.wait_for(timeout=60_000)
     assert "800×448" in _status(panel), _status(panel)

@@ -7,11 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
 from videogen.api import Engine
+from videogen.bench.footage import pan_zoom
 from videogen.edit import timing
 from videogen.edit.interpolate import between, interpolate
 from videogen.errors import InvalidInputError, ModelNotFoundError
@@ -22,16 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def footage(count: int = 9, size: tuple[int, int] = (240, 160)) -> np.ndarray:
     """A pan with a slow zoom over a photograph (skimage's coffee): real texture, real motion."""
-    data = pytest.importorskip("skimage.data")
-    photo = data.coffee()
-    height, width = photo.shape[:2]
-    frames = []
-    for t in range(count):
-        scale = 1 + 0.01 * t
-        move = np.float32([[scale, 0, -6 * t], [0, scale, -3 * t]])
-        frame = cv2.warpAffine(photo, move, (width, height), borderMode=cv2.BORDER_REFLECT)[40:height - 40, 40:width - 80]
-        frames.append(cv2.resize(frame, size, interpolation=cv2.INTER_AREA))
-    return np.stack(frames)
+    return pan_zoom(pytest.importorskip("skimage.data").coffee(), count, size)
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

@@ -9,14 +9,14 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-import cv2
 import numpy as np
 import pytest
 
+from videogen.bench.footage import pan_zoom
 from videogen.edit import sound, timing
 from videogen.edit.recipe import EditOptions, run_edit
 from videogen.errors import InvalidInputError
-from videogen.media import Audio, read_audio, read_video, write_video
+from videogen.media import Audio, read_audio, write_video
 from videogen.ui.playable import browser_playable
 
 FPS = 25
@@ -26,17 +26,8 @@ CLICK_HZ = 3000.0
 
 def pan(count: int, size: tuple[int, int] = (160, 120)) -> np.ndarray:
     """A pan with a slow zoom over skimage's astronaut: real texture, real motion."""
-    data = pytest.importorskip("skimage.data")
-    photo = data.astronaut()
-    height, width = photo.shape[:2]
-    frames = []
-    for t in range(count):
-        scale = 1 + 0.004 * t
-        move = np.float32([[scale, 0, -2 * t], [0, scale, -1 * t]])
-        frame = cv2.warpAffine(photo, move, (width, height), borderMode=cv2.BORDER_REFLECT)
-        frame = frame[60:height - 60, 40:width - 40]
-        frames.append(cv2.resize(frame, size, interpolation=cv2.INTER_AREA))
-    return np.stack(frames)
+    return pan_zoom(pytest.importorskip("skimage.data").astronaut(), count, size, shift=(2, 1), zoom=0.004,
+                    crop=(60, 60, 40, 40))
 
 
 def clicks(times: list[float], duration: float, rate: int = 48000, channels: int = 2) -> Audio:

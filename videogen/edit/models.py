@@ -91,22 +91,30 @@ def cpu_seconds(spec: ModelSpec, frames: int, height: int, width: int) -> float 
     return 2 * parameters * pixels / (cpu_matmul_rates()["float32"] * CONV_EFFICIENCY)
 
 
-def check_cpu_upscaler(spec: ModelSpec, video: str | Path, options: EditOptions) -> None:
-    """Refuse a Real-ESRGAN edit that would take longer than :data:`CPU_LIMIT_S` on this CPU, saying
-    how long and what to use instead (read from the first input's header: nothing is downloaded)."""
+def _frames_made(video: str | Path, options: EditOptions) -> tuple[int, int, int]:
+    """(frames, height, width) the model operations see, from the first input's header (nothing decoded):
+    its frames, interpolated when asked."""
     from videogen.media import probe
-    from videogen.sizing.estimate import duration
 
     info = probe(video)
     frames = max(info.frame_count, int(round(info.duration * info.fps)), 1)
     if options.interpolate:
         frames = (frames - 1) * options.interpolate + 1
-    seconds = cpu_seconds(spec, frames, info.height, info.width)
+    return frames, info.height, info.width
+
+
+def check_cpu_upscaler(spec: ModelSpec, video: str | Path, options: EditOptions) -> None:
+    """Refuse a Real-ESRGAN edit that would take longer than :data:`CPU_LIMIT_S` on this CPU, saying
+    how long and what to use instead (read from the first input's header: nothing is downloaded)."""
+    from videogen.sizing.estimate import duration
+
+    frames, height, width = _frames_made(video, options)
+    seconds = cpu_seconds(spec, frames, height, width)
     if seconds is None or seconds <= CPU_LIMIT_S:
         return
     each = seconds / frames
     raise InvalidInputError(
-        f"{spec.id} on this CPU takes about {duration(each)} a {info.width}×{info.height} frame: this edit ({frames} "
+        f"{spec.id} on this CPU takes about {duration(each)} a {width}×{height} frame: this edit ({frames} "
         f"frames) would take about {duration(seconds)}. Upscale with videogen-sr (offline, seconds a frame), trim the "
         "video first, or run on a GPU.")
 
@@ -114,16 +122,12 @@ def check_cpu_upscaler(spec: ModelSpec, video: str | Path, options: EditOptions)
 def check_cpu_restyler(spec: ModelSpec, video: str | Path, options: EditOptions, device_choice: object) -> None:
     """Refuse a video-to-video restyle that the memory plan's estimate puts over :data:`CPU_LIMIT_S`
     on this CPU (read from the first input's header, before anything is downloaded)."""
-    from videogen.media import probe
     from videogen.models.video_to_video import plan_video_to_video
     from videogen.sizing.estimate import duration
 
-    info = probe(video)
-    frames = max(info.frame_count, int(round(info.duration * info.fps)), 1)
-    if options.interpolate:
-        frames = (frames - 1) * options.interpolate + 1
+    frames, height, width = _frames_made(video, options)
     scale = options.upscale or 1
-    plan = plan_video_to_video(spec, min(frames, spec.defaults.frames), info.height * scale, info.width * scale,
+    plan = plan_video_to_video(spec, min(frames, spec.defaults.frames), height * scale, width * scale,
                                device_choice, strength=options.strength)  # type: ignore[arg-type]
     if plan.estimate_s is not None and plan.estimate_s > CPU_LIMIT_S:
         preset = spec.cpu_preset

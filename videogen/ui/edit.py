@@ -22,8 +22,8 @@ from videogen.ui.endpoints import named_inputs
 from videogen.ui.generation import GPU_QUEUE
 from videogen.ui.i18n import Locale, locale_of, t, tr
 from videogen.ui.playable import show_playable
-from videogen.ui.settings import setting_box
-from videogen.ui.warning_texts import tr_warning
+from videogen.ui.settings import setting_box, setting_rows
+from videogen.ui.warning_texts import warning_lines
 
 if TYPE_CHECKING:
     import numpy as np
@@ -51,19 +51,13 @@ def build_tab(
     with gr.Row():
         with gr.Column(scale=1, elem_classes=["videogen-settings"]):  # its blank number boxes show their placeholders
             video = gr.Video(label=t("Video"), sources=["upload"])
-            boxes: dict[str, Any] = {"video": video, "join": setting_box(params.JOIN)}
-            with gr.Row():
-                for name in ("trim", "speed", "reverse", "loop"):
-                    boxes[name] = setting_box(params.EDIT.setting(name))
-            with gr.Row():
-                boxes["interpolate"] = setting_box(params.INTERPOLATE)
-                boxes["upscale"] = setting_box(params.UPSCALE)
-            boxes["style"] = gr.Dropdown(styles("en"), value=NO_STYLE, label=t(params.STYLE.label))
-            with gr.Row():  # video to video: a Hub model (or a style above, offline)
-                boxes["prompt"] = setting_box(params.EDIT_PROMPT)
-                boxes["strength"] = setting_box(params.STRENGTH)
-            boxes["model"] = gr.Dropdown(models("en"), value=[], multiselect=True, label=t(params.EDIT_MODEL.label),
-                                         info=t("Blank: the offline ones. Each model does its own operation."))
+            special = {  # the rest are the settings table's own boxes, in its rows
+                "style": lambda: gr.Dropdown(styles("en"), value=NO_STYLE, label=t(params.STYLE.label)),
+                "model": lambda: gr.Dropdown(models("en"), value=[], multiselect=True, label=t(params.EDIT_MODEL.label),
+                                             info=t("Blank: the offline ones. Each model does its own operation.")),
+            }
+            boxes: dict[str, Any] = {"video": video, **setting_rows(
+                params.EDIT.on("ui"), lambda p: special[p.name]() if p.name in special else setting_box(p))}
             with gr.Row():
                 run = gr.Button(t("Edit"), variant="primary")
                 stop = gr.Button(t("Cancel"), variant="stop")
@@ -141,25 +135,22 @@ def cleared_outputs(status: str) -> tuple[Any, ...]:
     return None, status, None, None
 
 
-def result_outputs(result: EditResult, before: dict[str, Any], locale: Locale = "en") -> tuple[Any, ...]:
+def result_outputs(result: EditResult, locale: Locale = "en") -> tuple[Any, ...]:
     """The edited clip, the status (warnings, what came in, what came out, the times) and the pair
-    of middle frames. ``before``: the input's frames, height, width and fps (from its header)."""
-    warnings = []
-    for warning in result.warnings:
-        warning = tr_warning(warning, locale)
-        gr.Warning(warning, title=tr("Warning", locale))
-        warnings.append(f"⚠️ {warning}")
+    of middle frames (the first input's and the output's)."""
+    source = result.sources[0]
     done = [op["name"] + (f" ({op['model']})" if op.get("model") else "") for op in result.operations]
     lines = [
-        *warnings,
-        tr("In: {frames} frames, {width}×{height} at {fps:g} fps.", locale, **before),
+        *warning_lines(result, locale),
+        tr("In: {frames} frames, {width}×{height} at {fps:g} fps.", locale, frames=source["frames"],
+           width=source["width"], height=source["height"], fps=source["fps"]),
         tr("Out: {frames} frames, {width}×{height} at {fps:g} fps, {duration:g} s.", locale, frames=result.frames,
            width=result.width, height=result.height, fps=result.fps, duration=result.duration_s),
         tr("Done: {operations}.", locale, operations=", ".join(done) if done else tr("re-encoded only", locale)),
         tr("Read {read:.1f} s · edit {edit:.1f} s · encode {encode:.1f} s.", locale, read=result.timings["read_s"],
            edit=result.timings["edit_s"], encode=result.timings["encode_s"]),
     ]
-    return result.path, "\n\n".join(lines), shown_json(result), middle_frames(before.get("path"), result.path)
+    return result.path, "\n\n".join(lines), shown_json(result), middle_frames(source["path"], result.path)
 
 
 def shown_json(result: EditResult) -> dict[str, Any]:
@@ -176,7 +167,7 @@ def shown_json(result: EditResult) -> dict[str, Any]:
     return shown
 
 
-def middle_frames(before: str | None, after: str) -> tuple[np.ndarray, np.ndarray] | None:
+def middle_frames(before: str, after: str) -> tuple[np.ndarray, np.ndarray] | None:
     """The frame on screen at the middle of each video, the input's scaled to the output's size (a
     slider needs two pictures of one size); None when either cannot be read."""
     import cv2
@@ -184,8 +175,6 @@ def middle_frames(before: str | None, after: str) -> tuple[np.ndarray, np.ndarra
     from videogen.errors import VideogenError
     from videogen.media import read_frames
 
-    if not before:
-        return None
     try:
         first, second = read_frames(before, 1).frames[0], read_frames(after, 1).frames[0]
     except VideogenError:

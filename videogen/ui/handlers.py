@@ -30,7 +30,7 @@ from videogen.ui.i18n import Locale, locale_of, tr, tr_understood
 from videogen.ui.endpoints import endpoint
 from videogen.ui.model_info import cuda_likely, long_job_question, model_card, plan_line, preset_label
 from videogen.ui.settings import request_values, settings_updates
-from videogen.ui.warning_texts import tr_warning
+from videogen.ui.warning_texts import warning_lines
 from videogen.ui.worker import CancelBoard, ReaderWatch, TimeLeft, describe, gradio_pending, run_streaming
 
 logger = logging.getLogger(__name__)
@@ -230,62 +230,56 @@ class Handlers:
                                         top_k=5, timeline=True, answer=values.get("answer") or params.ANSWER.default,
                                         progress=report, cancel=cancel)
 
-        yield cleared_outputs(tr("Starting…", locale))
+        yield from self._panel(job, progress, request, locale, cleared_outputs,
+                               lambda kind, value: result_outputs(value, warning_lines(value, locale), locale)
+                               if kind == "result" else status_outputs(value),
+                               "Recognition failed unexpectedly ({error}). Try another video or model; the server log "
+                               "has the details.")
+
+    def _panel(
+        self, job: Any, progress: gr.Progress, request: gr.Request | None, locale: Locale,
+        cleared: Callable[[str], tuple[Any, ...]], shown: Callable[[str, Any], tuple[Any, ...]], failed: str,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Run ``job`` for a tab whose results are one panel (Action Recognition, Edit): the last run's
+        results are ``cleared`` first; each item the job streams is ``shown(kind, value)``; a failure
+        clears them again, with its reason (``failed``: the template for an unexpected one) in the
+        status line and a toast."""
+        yield cleared(tr("Starting…", locale))
         try:
             for kind, value in self._stream(job, progress, request.session_hash if request else None, locale):
-                if kind == "result":
-                    yield result_outputs(value, _warning_lines(value, locale), locale)
-                else:
-                    yield status_outputs(value)
+                yield shown(kind, value)
         except gr.Error as exc:
-            yield cleared_outputs(f"⛔ {exc.message}")
+            yield cleared(f"⛔ {exc.message}")
             raise
         except Exception as exc:  # a bug or a library failure: still a message, and the log has the traceback
-            logger.exception("recognition failed")
-            message = self.say(tr("Recognition failed unexpectedly ({error}). Try another video or model; the server log "
-                                  "has the details.", locale, error=f"{type(exc).__name__}: {exc}"))
-            yield cleared_outputs(f"⛔ {message}")
+            logger.exception("job failed")
+            message = self.say(tr(failed, locale, error=f"{type(exc).__name__}: {exc}"))
+            yield cleared(f"⛔ {message}")
             raise gr.Error(message, print_exception=False, title=tr("Error", locale)) from exc
 
     # -- editing ---------------------------------------------------------------------------------
 
     def _edit(self, values: dict[str, Any], request: gr.Request | None, progress: gr.Progress) -> Iterator[tuple[Any, ...]]:
         """Edited clip, status, what was done (JSON), the before/after pair (see :mod:`videogen.ui.edit`)."""
-        from videogen.media import probe
         from videogen.ui.edit import cleared_outputs, edit_options, result_outputs, status_outputs
-
-        locale = locale_of(request)
         from videogen.ui.playable import original_of
 
+        locale = locale_of(request)
         video = uploaded_path(values["video"])
-        video = original_of(video) if video else video  # an AVI's playable copy stands in on the page only
-        joined = [uploaded_path(f) for f in values.get("join") or []]
         if not video:
             message = tr("Upload a video first, or pick a clip in another tab's history and press Edit this clip.", locale)
             yield cleared_outputs(f"⛔ {message}")
             raise gr.Error(message, print_exception=False, title=tr("Error", locale))
-        before: dict[str, Any] = {}
+        paths = [original_of(video), *(uploaded_path(f) for f in values.get("join") or [])]  # an AVI's copy: the page's only
 
         def job(report: Any, cancel: threading.Event) -> Any:
-            paths = [self.own_upload(path) for path in [video, *joined] if path]
-            options = edit_options(values)  # refuses nothing: Engine.edit checks every value by name
-            info = probe(paths[0])
-            before.update(path=paths[0], frames=info.frame_count, height=info.height, width=info.width, fps=info.fps)
-            return self.engine.edit(paths, output_dir=self.output_dir(request), **options, progress=report, cancel=cancel)
+            return self.engine.edit([self.own_upload(path) for path in paths if path], output_dir=self.output_dir(request),
+                                    **edit_options(values), progress=report, cancel=cancel)  # checked there, by name
 
-        yield cleared_outputs(tr("Starting…", locale))
-        try:
-            for kind, value in self._stream(job, progress, request.session_hash if request else None, locale):
-                yield result_outputs(value, before, locale) if kind == "result" else status_outputs(value)
-        except gr.Error as exc:
-            yield cleared_outputs(f"⛔ {exc.message}")
-            raise
-        except Exception as exc:  # a bug or a library failure: still a message, and the log has the traceback
-            logger.exception("edit failed")
-            message = self.say(tr("The edit failed unexpectedly ({error}). Try other operations or a shorter video; the "
-                                  "server log has the details.", locale, error=f"{type(exc).__name__}: {exc}"))
-            yield cleared_outputs(f"⛔ {message}")
-            raise gr.Error(message, print_exception=False, title=tr("Error", locale)) from exc
+        yield from self._panel(job, progress, request, locale, cleared_outputs,
+                               lambda kind, value: result_outputs(value, locale) if kind == "result" else status_outputs(value),
+                               "The edit failed unexpectedly ({error}). Try other operations or a shorter video; the "
+                               "server log has the details.")
 
     # -- model changes ---------------------------------------------------------------------------
 
@@ -378,20 +372,10 @@ def _done_text(result: Any, locale: Locale = "en") -> str:
                 load=t["load_s"], generate=t["generate_s"], encode=t["encode_s"])]
     if result.understood:
         lines.insert(0, tr_understood(result.understood, locale))
-    return "\n\n".join(_warning_lines(result, locale) + lines)
+    return "\n\n".join(warning_lines(result, locale) + lines)
 
 
 def _failed(message: str, locale: Locale = "en") -> Iterator[tuple[Any, ...]]:
     """End a generation with ``message``: in the status (replacing the last one) and as an error."""
     yield gr.skip(), f"⛔ {message}", gr.skip(), gr.skip(), None
     raise gr.Error(message, print_exception=False, title=tr("Error", locale))
-
-
-def _warning_lines(result: Any, locale: Locale = "en") -> list[str]:
-    """A result's warnings as status lines ("⚠️ ..."), each also shown as a toast."""
-    lines = []
-    for warning in getattr(result, "warnings", None) or []:
-        warning = tr_warning(warning, locale)
-        gr.Warning(warning, title=tr("Warning", locale))
-        lines.append(f"⚠️ {warning}")
-    return lines

@@ -13,6 +13,7 @@ to None) and the seed box starts at -1.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -129,21 +130,25 @@ def generation_settings(spec: ModelSpec | None, task: Task) -> SettingsWidgets:
     """Build the settings accordion, blank, with the model's defaults as placeholders."""
     props = field_props(spec, task)
     shown = boxed(task)
-    boxes: dict[str, gr.components.Component] = {}
     with gr.Accordion(t("Settings"), open=False, elem_classes=["videogen-settings"]):
-        for group in _rows(shown):
-            with gr.Row() if len(group) > 1 else nullcontext():
-                for param in group:
-                    boxes[param.name] = setting_box(param, props.get(param.name, {}))
-    return SettingsWidgets({p.name: boxes[p.name] for p in shown}, task)
+        boxes = setting_rows(shown, lambda param: setting_box(param, props.get(param.name, {})))
+    return SettingsWidgets(boxes, task)
 
 
-def _rows(shown: tuple[Param, ...]) -> list[list[Param]]:
-    """The boxes in rows: a group's boxes share the row where the group first appears."""
+def setting_rows(
+    shown: tuple[Param, ...], make: Callable[[Param], gr.components.Component] | None = None,
+) -> dict[str, gr.components.Component]:
+    """A box for each of ``shown`` (``make(param)``, default :func:`setting_box`), in rows by the
+    table's ``group``: a group's boxes share the row where the group first appears. By name, in order."""
     rows: dict[str, list[Param]] = {}
     for param in shown:
         rows.setdefault(param.group or param.name, []).append(param)
-    return list(rows.values())
+    boxes: dict[str, gr.components.Component] = {}
+    for group in rows.values():
+        with gr.Row() if len(group) > 1 else nullcontext():
+            for param in group:
+                boxes[param.name] = (make or setting_box)(param)
+    return {p.name: boxes[p.name] for p in shown}
 
 
 def setting_box(param: Param, model_props: dict[str, Any] | None = None) -> gr.components.Component:

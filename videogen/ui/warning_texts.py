@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 
-from videogen.ui.i18n import Locale
+from typing import Any
+
+from videogen.ui.i18n import Locale, tr
 
 # The reason a picture, a clip or a prompt is outside the shapes world (videogen.shapes.world).
 PROBLEMS_ZH = {
@@ -111,3 +113,15 @@ def tr_warning(text: str, locale: Locale = "en") -> str:
             line += f"要处理{WHAT_ZH[switch['what']]}，请使用 {switch['model']}（需下载约 {switch['size']}{gpu}）。"
         return line
     return text
+
+
+def warning_lines(result: Any, locale: Locale = "en") -> list[str]:
+    """A result's warnings as status lines ("⚠️ ..."), in ``locale``, each also shown as a toast."""
+    import gradio as gr
+
+    lines = []
+    for warning in getattr(result, "warnings", None) or []:
+        warning = tr_warning(warning, locale)
+        gr.Warning(warning, title=tr("Warning", locale))
+        lines.append(f"⚠️ {warning}")
+    return lines

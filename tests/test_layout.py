@@ -88,6 +88,8 @@ def test_arrows_point_down() -> None:
                             "videogen.edit"),
         "videogen.edit": ("videogen.ui", "videogen.api", "videogen.cli", "videogen.generate", "videogen.recognize",
                           "videogen.shapes"),
+        "videogen.compose": ("videogen.ui", "videogen.api", "videogen.cli", "videogen.generate", "videogen.recognize",
+                             "videogen.edit", "videogen.shapes", "videogen.models"),
         "videogen.params": ("videogen.ui", "videogen.api", "videogen.generate", "videogen.models"),
         "videogen.api": ("videogen.ui", "videogen.cli"),
         "videogen.media": ("videogen.ui", "videogen.api", "videogen.cli", "videogen.generate", "videogen.recognize",

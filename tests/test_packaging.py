@@ -87,7 +87,7 @@ def test_requirements_txt_is_the_runtime_and_test_dependencies() -> None:
     assert flat == runtime | tools and not runtime & tools
     names = {Requirement(line).name for line in runtime}
     assert names >= {"torch", "diffusers", "transformers", "gradio", "av"}
-    assert not names & {"pytest", "playwright", "scikit-image"}, "pip install videogen installs no test tools"
+    assert not names & {"pytest", "playwright", "scikit-learn"}, "pip install videogen installs no test tools"
 
 
 def files(folder: Path) -> list[Path]:

@@ -8,7 +8,7 @@ import inspect
 
 import pytest
 
-from videogen import params
+from videogen import params, values
 from videogen.cli import build_parser
 from videogen.errors import InvalidInputError
 from videogen.generate.common import GenerationParams, GenerationRequest
@@ -77,13 +77,13 @@ def test_every_setting_has_chinese_and_help() -> None:
 
 def test_range_messages_name_the_setting_and_its_range() -> None:
     with pytest.raises(InvalidInputError, match=r"^steps must be between 1 and 500, got 0$"):
-        params.check_range(params.STEPS, 0)
+        values.check_range(params.STEPS, 0)
     with pytest.raises(InvalidInputError, match=r"^seed must be between 0 and 4294967295 \(or -1 for a random one\), got 1099511627776$"):
-        params.check_range(params.SEED, 2**40)
+        values.check_range(params.SEED, 2**40)
     with pytest.raises(InvalidInputError, match=r"^fps must be between 0\.01 and 240, got 0\.001$"):
-        params.check_range(params.FPS, 0.001)
-    params.check_range(params.GUIDANCE, 50)  # the ends are in the range
+        values.check_range(params.FPS, 0.001)
+    values.check_range(params.GUIDANCE, 50)  # the ends are in the range
     with pytest.raises(InvalidInputError, match="frames must be a whole number, got 2.5"):
-        params.whole("frames", 2.5)
+        values.whole("frames", 2.5)
     with pytest.raises(InvalidInputError, match="guidance must be a finite number"):
-        params.number("guidance", float("nan"))
+        values.number("guidance", float("nan"))

@@ -555,11 +555,62 @@ def build_tiny_realesrgan(folder: str | Path) -> Path:
     return folder
 
 
+#: The tiny Stable Audio's rate and window: 1024 samples a second, 256 latents of 8 samples = 2 s at most.
+TINY_AUDIO_RATE = 1024
+TINY_AUDIO_LATENTS = 256
+
+
+def build_tiny_stable_audio(folder: str | Path) -> Path:
+    """Build a tiny Stable Audio Open-style ``StableAudioPipeline`` into ``folder``.
+
+    The real classes at diffusers' pipeline-test sizes: a 2-layer ``T5EncoderModel`` (``d_model`` 32)
+    with the tiny tokenizer (padded to 32 tokens), a ``StableAudioProjectionModel`` to 16 dimensions
+    (seconds 0-512, as the real one), a 2-layer ``StableAudioDiTModel`` over 256 latents of 4
+    channels and an ``AutoencoderOobleck`` (stereo, x8: strides 2 and 4) at :data:`TINY_AUDIO_RATE`
+    Hz, with Stable Audio Open's ``CosineDPMSolverMultistepScheduler`` (needs torchsde). At most
+    2 s of sound; a run of 2 steps takes a few hundredths of a second on a CPU.
+    """
+    from diffusers import (
+        AutoencoderOobleck,
+        CosineDPMSolverMultistepScheduler,
+        StableAudioDiTModel,
+        StableAudioPipeline,
+        StableAudioProjectionModel,
+    )
+    from transformers import T5EncoderModel
+
+    folder = Path(folder)
+    tokenizer = build_tiny_tokenizer(folder / "tokenizer")
+    tokenizer.model_max_length = 32  # the real one pads to 128
+    tokenizer.save_pretrained(str(folder / "tokenizer"))
+    _seed()
+    text_encoder = T5EncoderModel(_tiny_t5_config(len(tokenizer), umt5=False))
+    _seed()
+    projection_model = StableAudioProjectionModel(text_encoder_dim=32, conditioning_dim=16, min_value=0, max_value=512)
+    _seed()
+    transformer = StableAudioDiTModel(
+        sample_size=TINY_AUDIO_LATENTS, in_channels=4, num_layers=2, attention_head_dim=8, num_attention_heads=2,
+        num_key_value_attention_heads=1, out_channels=4, cross_attention_dim=16, time_proj_dim=8,
+        global_states_input_dim=32, cross_attention_input_dim=16,
+    )
+    _seed()
+    vae = AutoencoderOobleck(
+        encoder_hidden_size=6, downsampling_ratios=[2, 4], decoder_channels=6, decoder_input_channels=4,
+        audio_channels=2, channel_multiples=[1, 2], sampling_rate=TINY_AUDIO_RATE,
+    )
+    scheduler = CosineDPMSolverMultistepScheduler(sigma_min=0.3, sigma_max=500, solver_order=2,
+                                                  prediction_type="v_prediction", sigma_data=1.0,
+                                                  sigma_schedule="exponential")
+    pipeline = StableAudioPipeline(vae=vae, text_encoder=text_encoder, projection_model=projection_model,
+                                   tokenizer=tokenizer, transformer=transformer, scheduler=scheduler)
+    return _save_pipeline(pipeline, folder)
+
+
 def build_all(root: str | Path) -> dict[str, Path]:
     """Build every tiny model into a sub-folder of ``root``; return ``{name: folder}``.
 
     Keys: ``"wan"``, ``"wan22"``, ``"ltx"``, ``"anyflow"``, ``"videomae"``, ``"xclip"``, ``"rife"``,
-    ``"realesrgan"``.
+    ``"realesrgan"``, ``"stable-audio"``.
     """
     root = Path(root)
     builders = {
@@ -571,5 +622,6 @@ def build_all(root: str | Path) -> dict[str, Path]:
         "xclip": build_tiny_xclip,
         "rife": build_tiny_rife,
         "realesrgan": build_tiny_realesrgan,
+        "stable-audio": build_tiny_stable_audio,
     }
     return {name: builder(root / name) for name, builder in builders.items()}

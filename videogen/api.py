@@ -20,10 +20,11 @@ to hold models separately.
 from __future__ import annotations
 
 import re
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,20 +34,27 @@ from videogen.device import DeviceChoice, pick_device
 from videogen.hub import ProgressFn
 from videogen.models import ModelCache, resolve, task_of
 from videogen.models.edit_models import EditModelCache
-from videogen.params import ANSWER, check_choice, number, whole
+from videogen.params import ANSWER
+from videogen.values import check_choice, number, whole
 from videogen.recognize.classify import ClassificationResult, answer_from_windows, run_classification
 from videogen.edit.models import check_cpu_restyler, check_cpu_upscaler, edit_models_named
+from videogen.compose import ComposeResult, run_compose
+from videogen.compose.add_sound import with_sound
+from videogen.compose.options import compose_options, sound_options
 from videogen.edit.recipe import EditOptions, EditResult, run_edit
 from videogen.generate.common import GenerationRequest, VideoResult, output_path, resolve_params, smaller_than_photo
 from videogen.generate.image_to_video import load_image, run_image_to_video
 from videogen.generate.text_to_video import run_text_to_video
 from videogen.recognize.timeline import TimelineResult, longer_than_a_window, run_timeline
 from videogen.errors import InvalidInputError, ModelNotFoundError, VideogenError
-from videogen.sizing.memory import MemoryPlan
+from videogen.api_plan import plan
 from videogen.serving.caps import Policy
 from videogen.serving.checks import check_request, check_text_length, check_texts, limit_decoders
 from videogen.serving.files import check_image, check_video_file
 from videogen.registry import EDIT_MODELS, MODELS, ModelSpec, Task, find_edit_model
+
+__all__ = ["Engine", "ModelStatus", "classify", "compose", "default_engine", "download", "edit", "image_to_video",
+           "list_models", "plan", "text_to_video"]
 
 
 @dataclass(frozen=True)
@@ -134,16 +142,20 @@ class Engine:
         the model's defaults, and seed None is random. Instead of a prompt, a whole
         :class:`GenerationRequest` may be given (keyword settings then replace its values). The clip
         goes to ``output``, or to a new file in ``output_dir`` (default ``VIDEOGEN_OUTPUT_DIR``).
+        Sound: ``audio`` (a file, looped or cut to the clip, faded), ``narration`` (``voice``,
+        ``subtitles``) are added to it; ``result.audio`` says what it has.
         """
+        sound = sound_options(self.policy, settings)
         request = GenerationRequest.of(prompt, settings)
         check_texts(self.policy, request)
         spec = self.resolve(request.model, "t2v")
         params = resolve_params(spec, request)
         check_request(self.policy, spec, params)
-        return run_text_to_video(
+        result = run_text_to_video(
             self.models, spec, params, output=output, output_dir=Path(output_dir or load_settings().output_dir),
             progress=progress, cancel=cancel,
         )
+        return with_sound(result, sound)
 
     def image_to_video(
         self,
@@ -162,6 +174,7 @@ class Engine:
         pixel count; with one of them, the other follows the aspect ratio. An image file is sized
         from its header first: one over the policy's pixels is refused before it is decoded.
         """
+        sound = sound_options(self.policy, settings)
         request = GenerationRequest.of(prompt, settings)
         check_texts(self.policy, request)
         spec = self.resolve(request.model, "i2v")
@@ -177,7 +190,7 @@ class Engine:
         note = smaller_than_photo(spec, params, picture.size) if followed else None
         if note:
             result.warnings.append(note)
-        return result
+        return with_sound(result, sound)
 
     def classify(
         self,
@@ -276,6 +289,53 @@ class Engine:
                         restyler=restyler, max_frame_pixels=self.policy.max_frame_pixels, progress=progress,
                         cancel=cancel)
 
+    def compose(
+        self,
+        inputs: str | Path | list[str | Path] | None = None,
+        *,
+        output: str | Path | None = None,
+        output_dir: str | Path | None = None,
+        story: str | None = None,
+        animate: bool = False,
+        model: str | None = None,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+        **settings: Any,
+    ) -> ComposeResult:
+        """Photos and clips (in order) into one video, with ``audio`` (its length is the video's;
+        ``beat_sync`` cuts on its beats), ``narration`` (``voice``; ``subtitles`` soft, burn or none),
+        ``seconds_per_image``, ``transition`` (cut, crossfade), ``width``, ``height``, ``fps``.
+        ``animate``: each photo made a clip by the image-to-video ``model`` first. ``story``: a script
+        of one line per scene instead of inputs; each line a clip of the text-to-video ``model``,
+        narrated and subtitled."""
+        from videogen.compose.shots import is_image
+        from videogen.compose.story import ANIMATE_PROMPT, animated, scene_clips, story_lines
+
+        paths = [inputs] if isinstance(inputs, (str, Path)) else [str(p) for p in inputs or []]
+        for name in ("narration", "story"):
+            check_text_length(self.policy, name, settings.get(name) if name != "story" else story)
+        for path in paths:
+            check_image(path, self.policy) if is_image(path) else check_video_file(path, self.policy)
+        options = compose_options(settings)
+        folder = Path(output_dir or load_settings().output_dir)
+        path = output_path(output, folder, "compose", re.sub(r"[^\w-]+", "_", Path(paths[0]).stem)[:40] if paths else "story")
+        with tempfile.TemporaryDirectory(prefix=".compose-", dir=path.parent) as scratch:
+            if story:
+                lines = story_lines(story)
+                if paths:
+                    raise InvalidInputError("story mode makes its own clips: give a story or photos and clips, not both")
+                paths = scene_clips(lines, lambda line, out: self.text_to_video(
+                    line, model=model, output=out, progress=progress, cancel=cancel).path, Path(scratch))
+                options = replace(options, scene_lines=tuple(lines))
+            elif animate:
+                paths = animated(paths, is_image, lambda photo, out: self.image_to_video(
+                    photo, ANIMATE_PROMPT, model=model, output=out, progress=progress, cancel=cancel).path, Path(scratch))
+            result = run_compose(paths, options, path, max_frame_pixels=self.policy.max_frame_pixels,
+                                 progress=progress, cancel=cancel)
+        for segment, line in zip(result.segments, options.scene_lines or ()):
+            segment["input"] = line  # a scene's clip was made for the run: its line is its name
+        return result
+
     def timeline(
         self,
         video: str | Path,
@@ -300,59 +360,6 @@ class Engine:
 
     def list_models(self) -> list[ModelStatus]:
         return list_models()
-
-
-def plan(
-    model: str,
-    *,
-    task: Task | None = None,
-    device: str | None = None,
-    gpu_memory_gib: float | None = None,
-    ram_gib: float | None = None,
-    frames: int | None = None,
-    height: int | None = None,
-    width: int | None = None,
-    steps: int | None = None,
-) -> MemoryPlan:
-    """Where each component of a generator would run on a machine, and whether it fits; on a CPU
-    also how long the clip would take there (``steps``: the model's default unless given).
-
-    Unset machine figures are read from this machine (its first GPU when ``device`` is cuda or
-    unset and CUDA is present). Registry models need no network; others are sized from the Hub's
-    file headers or their folder.
-    """
-    from videogen.device import GIB, cpu_compute_dtype, ram_bytes
-    from videogen.sizing.memory import MemoryRequest
-    from videogen.sizing.plan import plan_memory
-    from videogen.models import ModelCache
-    from videogen.params import positive
-
-    frames, height, width, steps = (positive(name, value, is_whole=True) for name, value in
-                                    (("frames", frames), ("height", height), ("width", width), ("steps", steps)))
-    gpu_memory_gib, ram_gib = positive("gpu_memory_gib", gpu_memory_gib), positive("ram_gib", ram_gib)
-    listed = [m for m in MODELS if m.id == model and m.task in ((task,) if task else ("t2v", "i2v"))]
-    spec = listed[0] if listed else resolve(model, task or "t2v")
-    if spec.library != "diffusers":
-        raise InvalidInputError(f"plan is for diffusers generators; {spec.id} is a {spec.family} model that runs anywhere.")
-    if device in (None, "auto") or (gpu_memory_gib is None and device != "cpu"):
-        try:
-            here = pick_device(device or "auto")
-        except InvalidInputError as exc:
-            raise InvalidInputError(f"{exc} To plan for another machine's GPU, give --gpu-memory GIB.") from exc
-        device = "cuda" if here.is_cuda else "cpu"
-        if gpu_memory_gib is None and here.is_cuda:
-            from videogen.device import gpu_memory_bytes
-
-            gpu_memory_gib = gpu_memory_bytes(here) / GIB
-    cuda = device.startswith("cuda")
-    d = spec.defaults
-    request = MemoryRequest(
-        device="cuda" if cuda else "cpu", gpu_bytes=int((gpu_memory_gib or 0) * GIB) if cuda else 0,
-        ram_bytes=int(ram_gib * GIB) if ram_gib else ram_bytes(), frames=frames or d.frames,
-        height=height or d.height, width=width or d.width, steps=steps or 0,
-        cpu_compute="bfloat16" if cuda else cpu_compute_dtype(),  # this CPU's (another machine's is not known)
-    )
-    return plan_memory(spec, request, ModelCache.component_sizes(spec, request.dtype if cuda else "bfloat16"))
 
 
 def list_models() -> list[ModelStatus]:
@@ -390,6 +397,11 @@ def image_to_video(image: Any, prompt: str | GenerationRequest = "", **kwargs: A
 def edit(inputs: str | Path | list[str | Path], **kwargs: Any) -> EditResult:
     """See :meth:`Engine.edit`."""
     return default_engine().edit(inputs, **kwargs)
+
+
+def compose(inputs: str | Path | list[str | Path] | None = None, **kwargs: Any) -> ComposeResult:
+    """See :meth:`Engine.compose`."""
+    return default_engine().compose(inputs, **kwargs)
 
 
 def classify(video: str | Path, **kwargs: Any) -> ClassificationResult:

@@ -1,6 +1,6 @@
 """``python -m videogen``: the command line, a contract scripts rely on.
 
-Commands: ``models``, ``t2v``, ``i2v``, ``classify``, ``download``, ``plan``, ``eval``, ``bench``. ``--json`` prints exactly one
+Commands: ``models``, ``t2v``, ``i2v``, ``edit``, ``compose``, ``classify``, ``download``, ``plan``, ``eval``, ``bench``. ``--json`` prints exactly one
 JSON document on stdout (a list with one object per item); progress goes to stderr, and so do an
 item's warnings (``warning: ...``, also in its ``"warnings"`` list). Errors exit
 non-zero with a one-line message on stderr and no traceback (``--debug`` shows it).
@@ -21,7 +21,8 @@ from typing import Any
 
 from videogen import params
 from videogen.errors import InvalidInputError, VideogenError
-from videogen.hub import Progress
+from videogen.cli_print import (ConsoleProgress, print_composition, print_edit_list, print_plan, print_timeline,
+                                print_video, print_warnings)
 from videogen.params import Param, TaskParams
 
 logger = logging.getLogger("videogen")
@@ -96,6 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     editing.add_argument("--list", action="store_true", help="name the operations (in the order they apply), the styles and the models, and exit")
     editing.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
+    compose = sub.add_parser("compose", parents=[common], help="photos and clips, with music and narration, into one "
+                             "video; or a story, one line per scene")
+    compose.add_argument("inputs", nargs="*", metavar="IMAGE_OR_CLIP", help="photos and video clips, in the order shown")
+    compose.add_argument("-o", "--output", required=True, help="the .mp4 file to write")
+    _add_options(compose, params.COMPOSE.on("cli"))
+    compose.add_argument("--narration-file", metavar="F", help="the narration's text from a file (UTF-8)")
+    compose.add_argument("--story-file", metavar="F", help="the story's script from a file (UTF-8), one line per scene")
+    compose.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+
     classify = sub.add_parser("classify", parents=[common], help="recognise the action in videos")
     classify.add_argument("videos", nargs="+", metavar="VIDEO")
     _add_options(classify, params.CLASSIFY.on("cli"))
@@ -129,35 +139,6 @@ def build_parser() -> argparse.ArgumentParser:
 # ----------------------------------------------------------------------------------------------
 
 
-class ConsoleProgress:
-    """Progress reports -> one tqdm bar per stage on stderr."""
-
-    def __init__(self) -> None:
-        self._bar: Any = None
-        self._stage = ""
-
-    def __call__(self, report: Progress) -> None:
-        from tqdm.auto import tqdm
-
-        if report.stage != self._stage or self._bar is None:
-            self.close()
-            self._stage = report.stage
-            self._bar = tqdm(
-                total=report.total, desc=report.message or report.stage, unit=report.unit or "it",
-                unit_scale=report.unit == "B", file=sys.stderr, leave=False, dynamic_ncols=True,
-            )
-        if report.total and self._bar.total != report.total:
-            self._bar.total = report.total
-        self._bar.n = report.done
-        self._bar.set_description_str(report.message or report.stage, refresh=False)
-        self._bar.refresh()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-
-
 def _slug(text: str, limit: int = 40) -> str:
     slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-")
     return slug[:limit] or "clip"
@@ -180,78 +161,24 @@ def _generation_request(args: argparse.Namespace, prompt: str, task: TaskParams)
     """The options of t2v/i2v (the settings table's, GenerationRequest's fields) as one request."""
     from videogen.generate.common import GenerationRequest
 
-    return GenerationRequest(prompt=prompt, **_settings(args, task))
+    sound = {p.name for p in params.SOUND}
+    return GenerationRequest(prompt=prompt, **{k: v for k, v in _settings(args, task).items() if k not in sound})
 
 
-def _print_edit_list() -> None:
-    """`edit --list`: the operations in the order they apply, the styles, and each operation's models
-    (the offline one first, then the Hub's, with what they download)."""
-    from videogen.edit.operations import OPERATIONS
-    from videogen.edit.restyle import STYLES
-    from videogen.registry import models_for
-    from videogen.units import download_gib
+def _sound(args: argparse.Namespace) -> dict[str, Any]:
+    """t2v/i2v's "Add sound" options (--audio, --narration, --voice, --subtitles)."""
+    return {p.name: getattr(args, p.name) for p in params.SOUND}
 
-    print("operations (applied in this order):")
-    for op in OPERATIONS:
-        print(f"  {op.name:12} {op.option:28} {op.what}")
-    print("styles (--style):")
-    for name, what in STYLES.items():
-        print(f"  {name:12} {what}")
-    for op in OPERATIONS:
-        if op.task is None:
-            continue
-        print(f"models for {op.name} (--model):")
-        for spec in models_for(op.task):  # type: ignore[arg-type]
-            where = (("offline: code, no weights" if spec.family == "dis-flow" else "offline, in weights/") if spec.local
-                     else f"{spec.repo_id} ({spec.license}; ~{download_gib(spec.download_gb)} to download)")
-            print(f"  {spec.id:22} {where}")
+
+def _text(path: str, what: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"the {what} file {path} could not be read ({exc}): give a UTF-8 text file") from exc
 
 
 def _settings(args: argparse.Namespace, task: TaskParams) -> dict[str, Any]:
     return {p.name: getattr(args, p.name) for p in task.on("cli")}
-
-
-def _print_video(result: Any) -> None:
-    line = f"{result.path}  ({result.frames} frames, {result.width}x{result.height}, {result.fps:g} fps, seed {result.seed}, {result.timings['generate_s']:.2f} s)"
-    print(line)
-    if result.understood:
-        print(f"  {result.understood}")
-
-
-def _print_warnings(result: Any) -> None:
-    """An item's warnings (e.g. input outside a shapes model's world) on stderr, in every output mode."""
-    for warning in getattr(result, "warnings", None) or []:
-        print(f"warning: {warning}", file=sys.stderr)
-
-
-def _print_timeline(timeline: Any) -> None:
-    """The spans of a timeline (windows sharing their top action), then its summary."""
-    print(f"  timeline: {timeline.stats['windows']} windows of {timeline.window_s:g} s every {timeline.stride_s:g} s")
-    for span in timeline.spans:
-        print(f"    {_clock(span['start_s'])}-{_clock(span['end_s'])}  {span['label']}")
-    summary = timeline.summary
-    print(f"  summary: {summary['label']} ({summary['score']:.2%} mean over the windows)")
-
-
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes)}:{rest:04.1f}"
-
-
-def _print_plan(plan: Any) -> None:
-    from videogen.sizing.estimate import Estimate
-    from videogen.units import GIB, gib
-
-    print(f"{plan.model}: {plan.frames} frames at {plan.width}x{plan.height} on {plan.device} ({plan.dtype})")
-    for c in plan.components:
-        print(f"  {c.name:14} {c.params / 1e9:6.2f} B params  {c.bytes / GIB:6.2f} GiB {c.dtype:9} -> {c.placement}")
-    print(f"strategy {plan.strategy}{' + VAE tiling' if plan.vae_tiling else ''}: peak GPU {gib(plan.peak_gpu_bytes)}, "
-          f"peak RAM {gib(plan.peak_ram_bytes)}")
-    print(("fits: " if plan.fits else "does not fit: ") + plan.reason)
-    for line in plan.suggestions:
-        print(f"  {line}")
-    if plan.fits and plan.estimate:
-        print("on this CPU: " + Estimate.from_json(plan.estimate).sentence())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -281,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps(result.to_json(), indent=2))
             else:
-                _print_plan(result)
+                print_plan(result)
             return 0
 
         if args.command == "eval":
@@ -307,43 +234,62 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "t2v":
             results = []
             for prompt, path in zip(args.prompts, _outputs(args.prompts, args.output)):
-                result = engine.text_to_video(_generation_request(args, prompt, params.TEXT_TO_VIDEO), output=path, progress=progress)
+                result = engine.text_to_video(_generation_request(args, prompt, params.TEXT_TO_VIDEO), output=path,
+                                               progress=progress, **_sound(args))
                 progress.close()
-                _print_warnings(result)
+                print_warnings(result)
                 results.append(result)
                 if not args.json:
-                    _print_video(result)
+                    print_video(result)
             if args.json:
                 print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
         elif args.command == "i2v":
-            result = engine.image_to_video(args.image, _generation_request(args, args.prompt, params.IMAGE_TO_VIDEO), output=args.output, progress=progress)
+            result = engine.image_to_video(args.image, _generation_request(args, args.prompt, params.IMAGE_TO_VIDEO),
+                                           output=args.output, progress=progress, **_sound(args))
             progress.close()
-            _print_warnings(result)
+            print_warnings(result)
             if args.json:
                 print(json.dumps([result.to_json()], ensure_ascii=False, indent=2))
             else:
-                _print_video(result)
+                print_video(result)
         elif args.command == "edit":
             if args.list:
-                _print_edit_list()
+                print_edit_list()
                 return 0
             if not args.inputs or not args.output:
                 raise InvalidInputError("edit needs INPUT ... and -o OUT.mp4 (or --list)")
             result = engine.edit(args.inputs, output=args.output, **_settings(args, params.EDIT), progress=progress)
             progress.close()
-            _print_warnings(result)
+            print_warnings(result)
             if args.json:
                 print(json.dumps([result.to_json()], ensure_ascii=False, indent=2))
             else:
                 done = ", ".join(op["name"] for op in result.operations) or "re-encoded"
                 print(f"{result.path}  ({result.frames} frames, {result.width}x{result.height}, {result.fps:g} fps, "
                       f"{result.duration_s:g} s; {done})")
+        elif args.command == "compose":
+            values = _settings(args, params.COMPOSE)
+            if args.narration_file:
+                values["narration"] = _text(args.narration_file, "narration")
+            if args.story_file:
+                values["story"] = _text(args.story_file, "story")
+            story, animate, model = values.pop("story"), values.pop("animate"), values.pop("model")
+            if not args.inputs and not story:
+                raise InvalidInputError("compose needs photos or clips (IMAGE_OR_CLIP ...), or a story (--story TEXT)")
+            result = engine.compose(args.inputs, output=args.output, story=story, animate=animate, model=model,
+                                    progress=progress, **values)
+            progress.close()
+            print_warnings(result)
+            if args.json:
+                print(json.dumps([result.to_json()], ensure_ascii=False, indent=2))
+            else:
+                print_composition(result)
         elif args.command == "classify":
             outputs = []
             for video in args.videos:
                 result = engine.classify(video, **_settings(args, params.CLASSIFY), progress=progress)
                 progress.close()
-                _print_warnings(result)
+                print_warnings(result)
                 outputs.append(result)
                 if not args.json:
                     print(video)
@@ -351,7 +297,7 @@ def run(args: argparse.Namespace) -> int:
                         print(f"  {p['score']:7.2%}  {p['label']}")
                     print(f"  (answer: {result.answer}, {result.answer_from})")
                     if result.timeline is not None:
-                        _print_timeline(result.timeline)
+                        print_timeline(result.timeline)
             if args.json:
                 items = [r.to_json() for r in outputs]
                 if args.timeline:

@@ -49,5 +49,9 @@ class OutOfMemoryError(VideogenError, MemoryError):
     """The device ran out of memory; the message suggests smaller settings."""
 
 
+class SpeechError(VideogenError, RuntimeError):
+    """The speech engine is missing, or could not say a line."""
+
+
 class GenerationCancelled(VideogenError):
     """The user pressed Cancel; raised at the next denoising step."""

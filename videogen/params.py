@@ -14,18 +14,15 @@ A :class:`TaskParams` lists a task's main inputs and its settings, in the HTTP A
 ``gradio_client`` callers may rely on positionally). Adding a setting is one :class:`Param` here,
 its name in the tasks that take it, and the code that uses its value.
 
-The value helpers at the end (:func:`number`, :func:`whole`, :func:`check_range`, ...) turn what a
-caller sent into a number or refuse it by the parameter's name; they are shared by every task.
+The value helpers (:func:`~videogen.values.number`, :func:`~videogen.values.check_range`, ...) that
+turn what a caller sent into a number or refuse it by the parameter's name are in :mod:`videogen.values`.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from videogen.errors import InvalidInputError
 
 Kind = Literal["int", "float", "text", "flag", "choice", "files"]
 Surface = Literal["api", "cli", "ui"]
@@ -217,20 +214,68 @@ EDIT_MODEL = Param(
     metavar="ID[,ID]",
 )
 
+# -- sound: a generated clip's ("Add sound") and a composition's ---------------------------------
+
+AUDIO = Param("audio", "text", "Music or sound", "an audio file (WAV, MP3, FLAC, OGG, M4A) or a video with sound: "
+              "trimmed or looped to the video, with a fade", ("音乐或声音", "音频文件（WAV、MP3、FLAC、OGG、M4A）或带声音的视频："
+              "裁剪或循环到视频长度，带淡入淡出"), metavar="FILE")
+NARRATION = Param("narration", "text", "Narration", "text spoken over the video, sentence by sentence (English or "
+                  "Chinese), and shown as subtitles", ("旁白", "逐句朗读的文字（英文或中文），并作为字幕显示"), metavar="TEXT",
+                  placeholder="what the voice says", cap="max_prompt_chars")
+VOICE = Param("voice", "text", "Voice", "the narration's voice: espeak (offline, English or Mandarin from the text), "
+              "espeak:en-us, espeak:en-gb, espeak:cmn", ("声音", "旁白的声音：espeak（离线，按文字选英文或普通话）、"
+              "espeak:en-us、espeak:en-gb、espeak:cmn"), default="espeak", metavar="ID")
+SUBTITLES = Param("subtitles", "choice", "Subtitles", "the narration as subtitles: soft (a text track, and a WebVTT "
+                  "file beside the video), burn (drawn into the picture) or none", ("字幕", "旁白字幕：soft（字幕轨和旁边的 "
+                  "WebVTT 文件）、burn（烧录进画面）或 none"), default="soft", choices=("soft", "burn", "none"))
+SOUND = (AUDIO, NARRATION, VOICE, SUBTITLES)  # a generated clip's "Add sound" (t2v, i2v)
+
+# -- composition settings: the Compose tab, /compose, `python -m videogen compose`, Engine.compose --
+
+MEDIA = Param("inputs", "files", "Photos and clips", "the photos (JPEG, PNG, WebP) and video clips, in the order "
+              "they are shown", ("照片和片段", "按播放顺序排列的照片（JPEG、PNG、WebP）和视频片段"))
+STORY = Param("story", "text", "Story", "story mode: a short script, one line per scene; each line becomes a clip "
+              "of the text-to-video model, narrated and subtitled (instead of photos)", ("故事", "故事模式：简短脚本，"
+              "每行一个场景；每行由文生视频模型生成一个片段，并配旁白和字幕（代替照片）"), metavar="TEXT",
+              placeholder="one line per scene", cap="max_prompt_chars")
+SECONDS_PER_IMAGE = Param("seconds_per_image", "float", "Seconds per photo", "how long each photo is shown when "
+                          "there is no music (with music the photos share its length)", ("每张照片秒数", "没有音乐时"
+                          "每张照片显示的时长（有音乐时照片平分音乐的长度）"), default=3.0, minimum=0.5, maximum=60,
+                          metavar="S", step=0.5, group="timing")
+TRANSITION = Param("transition", "choice", "Transition", "between two shots: a cut, or a half-second crossfade",
+                   ("转场", "镜头之间：直接切换，或半秒交叉淡化"), default="crossfade", choices=("cut", "crossfade"),
+                   group="timing")
+BEAT_SYNC = Param("beat_sync", "flag", "Cut on the beat", "move every cut to the music's nearest beat",
+                  ("卡点剪辑", "把每个剪辑点移到音乐最近的节拍上"), default=False, group="timing")
+ANIMATE = Param("animate", "flag", "Animate the photos", "each photo animated by the image-to-video model (--model) "
+                "instead of pan and zoom", ("让照片动起来", "用图生视频模型（--model）让每张照片动起来，代替平移缩放"),
+                default=False)
+COMPOSE_MODEL = Param("model", "text", "Model", "story mode: the text-to-video model; animate: the image-to-video "
+                      "model (unset: the task's default)", ("模型", "故事模式：文生视频模型；动起来：图生视频模型（不填：默认模型）"),
+                      metavar="ID")
+COMPOSE_WIDTH = Param("width", "int", "Width", "pixels, even (unset: 720p in the first photo's orientation; with one "
+                      "side given, the other follows the first photo)", ("宽度", "像素，偶数（不填：按第一张照片方向的 720p）"),
+                      minimum=16, maximum=4096, placeholder="auto", group="size", cap="max_side")
+COMPOSE_HEIGHT = Param("height", "int", "Height", "pixels, even (as width)", ("高度", "像素，偶数（同宽度）"), minimum=16,
+                       maximum=4096, placeholder="auto", group="size", cap="max_side")
+COMPOSE_FPS = Param("fps", "float", "FPS", "frames per second", ("帧率", "每秒帧数"), default=24.0, minimum=1, maximum=60,
+                    group="size")
+
 # -- the tasks ---------------------------------------------------------------------------------
 
 _API_ORDER = (MODEL, NEGATIVE_PROMPT, SEED, STEPS, GUIDANCE, FRAMES, HEIGHT, WIDTH, FPS)  # gradio_client's positions
+_ADD_SOUND = tuple(replace(p, surfaces=CLI_ONLY) for p in SOUND)  # the tabs' boxes for it: not yet
 
 TEXT_TO_VIDEO = TaskParams(
     "t2v", "text_to_video",
     "Generate a clip from a prompt. Settings left out take the chosen model's defaults, and a left-out seed is random.",
-    "the clip (H.264 MP4), a status text and the seed used", (PROMPT,), _API_ORDER,
+    "the clip (H.264 MP4), a status text and the seed used", (PROMPT,), _API_ORDER + _ADD_SOUND,
 )
 IMAGE_TO_VIDEO = TaskParams(
     "i2v", "image_to_video",
     "Animate an image as the prompt says. Settings left out take the chosen model's defaults; without height and "
     "width the clip follows the image's aspect ratio, and a left-out seed is random.",
-    "the clip (H.264 MP4), a status text and the seed used", (IMAGE, PROMPT), _API_ORDER,
+    "the clip (H.264 MP4), a status text and the seed used", (IMAGE, PROMPT), _API_ORDER + _ADD_SOUND,
 )
 CLASSIFY = TaskParams(
     "classify", "classify",
@@ -246,7 +291,15 @@ EDIT = TaskParams(
     "the edited clip (H.264 MP4), a status text and what was done (the CLI's --json object)", (EDIT_VIDEO,),
     (JOIN, TRIM, SPEED, REVERSE, LOOP, INTERPOLATE, UPSCALE, STYLE, EDIT_PROMPT, STRENGTH, EDIT_MODEL),
 )
-TASKS = {p.task: p for p in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, CLASSIFY, EDIT)}
+COMPOSE = TaskParams(
+    "compose", "compose",
+    "Put photos and clips together into one video, with music (the video lasts as long as it; cuts on its beats if "
+    "asked), narration and subtitles; or, in story mode, a script of one line per scene made into narrated clips.",
+    "the video (H.264 MP4 with AAC sound), a status text and what was made (the CLI's --json object)", (MEDIA,),
+    (AUDIO, NARRATION, VOICE, SUBTITLES, SECONDS_PER_IMAGE, TRANSITION, BEAT_SYNC, STORY, ANIMATE, COMPOSE_MODEL,
+     COMPOSE_WIDTH, COMPOSE_HEIGHT, COMPOSE_FPS),
+)
+TASKS = {p.task: p for p in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, CLASSIFY, EDIT, COMPOSE)}
 
 
 def translations() -> dict[str, str]:
@@ -256,101 +309,3 @@ def translations() -> dict[str, str]:
         for p in (*task.inputs, *task.settings):
             table[p.label], table[p.help] = p.zh
     return table
-
-
-# -- values ------------------------------------------------------------------------------------
-
-
-def number(name: str, value: Any) -> float | None:
-    """A setting as a finite float (None stays None); text, NaN and infinity are refused by name."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy's numbers are Real too
-        raise InvalidInputError(f"{name} must be a number, got {shown(value)}")
-    try:
-        result = float(value)
-    except OverflowError:  # an int too large for a float
-        result = math.inf
-    if not math.isfinite(result):
-        raise InvalidInputError(f"{name} must be a finite number, got {shown(value)}")
-    return result
-
-
-def whole(name: str, value: Any) -> int | None:
-    """A setting as an int (16.0 from JSON is 16; None stays None), or refused by name."""
-    result = number(name, value)
-    if result is None:
-        return None
-    if not result.is_integer():
-        raise InvalidInputError(f"{name} must be a whole number, got {shown(value)}")
-    return int(result)
-
-
-def whole_number(name: str, value: Any) -> int:
-    """``value`` as an int, or :class:`InvalidInputError` naming ``name``; None is refused too."""
-    result = whole(name, value)
-    if result is None:
-        raise InvalidInputError(f"{name} must be a whole number, got None")
-    return result
-
-
-def positive(name: str, value: Any, *, is_whole: bool = False) -> Any:
-    """``value`` as a number above 0 (an int with ``is_whole``; None stays None), or refused by name."""
-    result = whole(name, value) if is_whole else number(name, value)
-    if result is not None and result <= 0:
-        raise InvalidInputError(f"{name} must be above 0, got {shown(value)}")
-    return result
-
-
-def check_range(param: Param, value: float, hint: str = "") -> None:
-    """Refuse ``value`` outside the parameter's range: "steps must be between 1 and 500, got 0"."""
-    low = -math.inf if param.minimum is None else param.minimum
-    high = math.inf if param.maximum is None else param.maximum
-    if not low <= value <= high:
-        raise range_error(param, value, hint)
-
-
-def range_error(param: Param, value: Any, hint: str = "") -> InvalidInputError:
-    """The refusal of a value outside (or off the grid of) a parameter's range; ``hint`` follows the range."""
-    return InvalidInputError(
-        f"{param.name} must be between {_bound(param.minimum)} and {_bound(param.maximum)}{hint}{param.range_note}, "
-        f"got {shown(value)}"
-    )
-
-
-def check_choice(param: Param, value: Any) -> str:
-    """``value`` if it is one of the parameter's choices (None: its default), else refused by name."""
-    if value is None:
-        return param.default
-    if not isinstance(value, str) or value not in param.choices:
-        listed = ", ".join(repr(c) for c in param.choices)
-        raise InvalidInputError(f"{param.name} must be one of {listed}, got {shown(value)}")
-    return value
-
-
-def check_utf8(name: str, value: str) -> None:
-    """Refuse text that cannot be stored as UTF-8 (in the MP4's metadata, in a JSON answer): a lone
-    surrogate, half of a character pair such as an emoji, or a byte that was not UTF-8 on a command line."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InvalidInputError(
-            f"{name} contains {value[exc.start]!r} at position {exc.start}: half of a character pair (a lone "
-            "surrogate), which is not text. Remove it or type that character again."
-        ) from None
-
-
-def shown(value: Any) -> str:
-    """A bad value for a message: as given, but short (a 10 000-character text or a 300-digit number is cut)."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
-        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1} digits"  # str() refuses past 4300
-    if isinstance(value, float) and math.isfinite(value) and abs(value) >= 1e15:
-        return f"{value:.3g}"
-    text = repr(value)
-    return text if len(text) <= 80 else f"{text[:60]}… ({len(value) if isinstance(value, str) else len(text)} characters)"
-
-
-def _bound(value: float | None) -> str:
-    if value is None:
-        return "any"
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"

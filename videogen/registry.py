@@ -11,6 +11,8 @@ recognised by ``model_index.json``'s ``_class_name``, transformers repos by ``co
 ``EDIT_MODELS``: the same for an edit's interpolators and upscalers (one weights file each, or none),
 with tasks of their own (``EDIT_TASKS``) kept out of ``MODELS`` and ``TASKS``, so that what lists
 those (the tabs' dropdowns, ``videogen models``) is unchanged; :func:`models_for` and :func:`find` take both.
+``SOUND_MODELS``: sound made for a clip (``t2a``; a clip with its sound, ``t2av``), apart in the same way and
+found by :func:`find_sound_model`. The families themselves are in :mod:`videogen.families`, re-exported here.
 """
 
 from __future__ import annotations
@@ -20,13 +22,23 @@ from pathlib import Path
 from typing import Literal
 
 from videogen.errors import ModelNotFoundError, UnsupportedModelError
+from videogen.families import FAMILIES, Family
+
+__all__ = [  # Family and FAMILIES: videogen.families's, re-exported (every `from videogen.registry import` keeps working)
+    "EDIT_MODELS", "EDIT_TASKS", "FAMILIES", "MODELS", "RESTYLE_MODELS", "SOUND_MODELS", "SOUND_TASKS", "TASKS",
+    "TASK_NAMES", "WEIGHTS_DIR", "Defaults", "EditTask", "Family", "ModelSpec", "SoundTask", "Task", "family_from_config",
+    "find", "find_edit_model", "find_sound_model", "models_for", "spec_for_unlisted", "unknown_model_error",
+]
 
 Task = Literal["t2v", "i2v", "classify"]
 TASKS: tuple[Task, ...] = ("t2v", "i2v", "classify")
 EditTask = Literal["interpolate", "upscale", "restyle"]  # the operations of an edit that a model does
 EDIT_TASKS: tuple[EditTask, ...] = ("interpolate", "upscale")  # restyle: RESTYLE_MODELS, not yet an edit option
+SoundTask = Literal["t2a", "t2av"]  # sound for a clip; a clip with its sound (SOUND_MODELS)
+SOUND_TASKS: tuple[SoundTask, ...] = ("t2a", "t2av")
 TASK_NAMES = {"t2v": "text to video", "i2v": "image to video", "classify": "action recognition",
-              "interpolate": "frame interpolation", "upscale": "upscaling", "restyle": "restyling"}
+              "interpolate": "frame interpolation", "upscale": "upscaling", "restyle": "restyling",
+              "t2a": "text to audio", "t2av": "text to video with sound"}
 
 
 def _weights_dir() -> Path:
@@ -41,100 +53,6 @@ WEIGHTS_DIR = _weights_dir()
 
 
 @dataclass(frozen=True)
-class Family:
-    """An architecture family and the classes that run it."""
-
-    name: str
-    library: Literal["diffusers", "transformers", "videogen", "spandrel", "opencv"]
-    config_classes: tuple[str, ...]  # `_class_name` / `architectures` values that identify it
-    pipelines: dict[str, str]  # task -> class name in `library`
-    frame_step: int = 1  # valid frame counts are frame_step * k + 1 (1: any count)
-    size_multiple: int = 1  # height and width must be multiples of this
-    zero_shot: bool = False  # classifier that takes free-text labels
-    float32_components: tuple[str, ...] = ()  # components the family's docs run in float32 (Wan's VAE)
-    cfg_batched: bool = False  # guidance runs the conditional and unconditional passes as one batch of 2
-
-
-FAMILIES: dict[str, Family] = {
-    f.name: f
-    for f in (
-        Family(
-            name="wan",
-            library="diffusers",
-            config_classes=("WanPipeline", "WanImageToVideoPipeline", "WanVideoToVideoPipeline"),
-            pipelines={"t2v": "WanPipeline", "i2v": "WanImageToVideoPipeline", "restyle": "WanVideoToVideoPipeline"},
-            frame_step=4,
-            size_multiple=16,
-            float32_components=("vae", "image_encoder"),  # WanPipeline / WanImageToVideoPipeline docstrings
-        ),
-        Family(
-            name="ltx",
-            library="diffusers",
-            config_classes=("LTXPipeline", "LTXImageToVideoPipeline", "LTXConditionPipeline"),
-            pipelines={"t2v": "LTXPipeline", "i2v": "LTXImageToVideoPipeline"},
-            frame_step=8,
-            size_multiple=32,
-            cfg_batched=True,  # LTXPipeline concatenates [uncond, cond]
-        ),
-        Family(
-            name="anyflow",  # Wan 2.1 distilled into a flow map: any step count, guidance folded into the weights
-            library="diffusers",
-            config_classes=("AnyFlowPipeline", "WanAnyFlowPipeline"),  # the second: NVlabs' name, still in the Hub repos
-            pipelines={"t2v": "AnyFlowPipeline"},
-            frame_step=4,
-            size_multiple=16,
-            cfg_batched=True,  # AnyFlowPipeline concatenates [uncond, cond] when guidance > 1
-        ),
-        Family(
-            name="procedural",
-            library="videogen",
-            config_classes=("ShapesProceduralPipeline",),
-            pipelines={"t2v": "ShapesProceduralPipeline"},
-            size_multiple=2,
-        ),
-        Family(
-            name="shapes-t2v",
-            library="videogen",
-            config_classes=("ShapesTextToVideoPipeline",),
-            pipelines={"t2v": "ShapesTextToVideoPipeline"},
-            size_multiple=2,
-        ),
-        Family(
-            name="shapes-i2v",
-            library="videogen",
-            config_classes=("ShapesImageToVideoModel",),
-            pipelines={"i2v": "ShapesImageToVideoModel"},
-            size_multiple=2,
-        ),
-        Family(
-            name="shapes-action",
-            library="videogen",
-            config_classes=("ShapesActionModel",),
-            pipelines={"classify": "ShapesActionModel"},
-        ),
-        Family(
-            name="videomae",
-            library="transformers",
-            config_classes=("VideoMAEForVideoClassification",),
-            pipelines={"classify": "VideoMAEForVideoClassification"},
-        ),
-        Family(
-            name="xclip",
-            library="transformers",
-            config_classes=("XCLIPModel",),
-            pipelines={"classify": "XCLIPModel"},
-            zero_shot=True,
-        ),
-        # ---- edit models: one weights file each (or none), no config document to recognise them by ----
-        Family(name="dis-flow", library="opencv", config_classes=(), pipelines={"interpolate": "DISOpticalFlow"}),
-        Family(name="rife", library="videogen", config_classes=(), pipelines={"interpolate": "IFNet"}, size_multiple=32),
-        Family(name="spandrel", library="spandrel", config_classes=(), pipelines={"upscale": "ModelLoader"}),
-        Family(name="videogen-sr", library="videogen", config_classes=(), pipelines={"upscale": "videogen.embedded.upscaler"}),
-    )
-}
-
-
-@dataclass(frozen=True)
 class Defaults:
     """Default generation parameters (``frames`` is also the classifier's input length)."""
 
@@ -145,6 +63,7 @@ class Defaults:
     steps: int = 0
     guidance: float = 0.0
     strength: float = 0.0  # restyling: the share of the denoising schedule run again over the clip (0-1)
+    duration_s: float = 0.0  # sound: the longest the model makes in one run (its pipeline's default length)
 
 
 @dataclass(frozen=True)
@@ -152,7 +71,7 @@ class ModelSpec:
     """One runnable (model, task) pair."""
 
     id: str
-    task: Task | EditTask
+    task: Task | EditTask | SoundTask
     family: str
     repo_id: str  # Hub repo id, or an absolute folder path for local models
     revision: str = "main"  # a 40-hex commit pins the files; a branch name floats
@@ -357,6 +276,19 @@ RESTYLE_MODELS: tuple[ModelSpec, ...] = (  # restyling with a prompt (issue 18):
               revision=WAN21_1_3B_REVISION, license="apache-2.0", download_gb=28.9, components=WAN21_1_3B,  # t2v's files
               defaults=Defaults(81, 480, 832, 16, 50, 5.0, 0.6), cpu_preset=Defaults(17, 256, 384, 16, 20, 5.0, 0.6),
               description="Wan 2.1 1.3B video to video: the clip redrawn as the prompt says, its motion kept"),)
+# Stable Audio Open 1.0 (issue 19): gated on the Hub (accept its terms there, then set HF_TOKEN); the Stability AI
+# Community License (license_name stable-audio-community, LICENSE.md). Counted on its published configs
+# (videogen/published/): 1.32 B with the frozen T5-base; the DiT and the VAE, the parts trained, 1.21 B (the
+# figure published). StableAudioPipeline's defaults: 100 steps, guidance 7, 47.55 s (1024 latents x 2048 / 44.1 kHz).
+STABLE_AUDIO_OPEN = (("text_encoder", 109_628_544), ("projection_model", 396_544), ("transformer", 1_056_939_136),
+                     ("vae", 156_112_514))
+SOUND_MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec(id="stable-audio-open-1.0", task="t2a", family="stable-audio", repo_id="stabilityai/stable-audio-open-1.0",
+              license="stability-ai-community (gated: accept the terms on the Hub)", components=STABLE_AUDIO_OPEN,
+              download_gb=round(sum(n for _, n in STABLE_AUDIO_OPEN) * 4 / 1e9, 2),  # float32 safetensors
+              defaults=Defaults(frames=0, steps=100, guidance=7.0, duration_s=47.55),
+              description="Stable Audio Open 1.0: sound effects and music from a prompt, up to 47 s of 44.1 kHz stereo"),
+)
 # fmt: on
 
 
@@ -373,6 +305,11 @@ def find(model_id: str, task: Task | EditTask) -> ModelSpec | None:
 def find_edit_model(model_id: str) -> ModelSpec | None:
     """The edit model with this id, whatever its operation (edit model ids are unique), or None."""
     return next((m for m in EDIT_MODELS + RESTYLE_MODELS if m.id == model_id), None)
+
+
+def find_sound_model(model_id: str) -> ModelSpec | None:
+    """The sound model with this id (text to audio, or a clip with its sound), or None."""
+    return next((m for m in SOUND_MODELS if m.id == model_id), None)
 
 
 def family_from_config(config: dict, source: str) -> Family:

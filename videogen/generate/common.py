@@ -24,7 +24,8 @@ from typing import Any
 
 from videogen.errors import GenerationCancelled, InvalidInputError, OutOfMemoryError, VideogenError
 from videogen.hub import Progress, ProgressFn
-from videogen.params import FRAMES, GENERATION, MAX_SEED, MIN_FPS, Param, check_range, check_utf8, number, range_error, shown, whole
+from videogen.params import FRAMES, GENERATION, MAX_SEED, MIN_FPS, Param
+from videogen.values import check_range, check_utf8, number, range_error, shown, whole
 from videogen.registry import TASK_NAMES, ModelSpec
 
 __all__ = ["MAX_SEED", "MIN_FPS", "GenerationRequest", "GenerationParams", "VideoResult", "resolve_params", "check_inputs"]
@@ -110,7 +111,8 @@ VideoResult = make_dataclass(
      *((p.name, p.python_type, field(default=_ZERO[p.kind])) for p in GENERATION),
      ("timings", dict[str, float], field(default_factory=dict)),
      ("understood", str | None, field(default=None)),  # what a prompt-parsing model made of the prompt
-     ("warnings", list[str], field(default_factory=list))],  # e.g. a prompt outside a shapes model's world
+     ("warnings", list[str], field(default_factory=list)),  # e.g. a prompt outside a shapes model's world
+     ("audio", dict[str, Any] | None, field(default=None))],  # the clip's sound ("Add sound"); None: silent
     bases=(_ResultMethods,),
 )
 VideoResult.__module__ = __name__

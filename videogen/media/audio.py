@@ -108,38 +108,67 @@ def read_audio(path: str | Path) -> Audio | None:
     not decode are skipped and leave silence (their timestamps say how long), with a warning in the
     log; a file cut short gives the sound up to the cut.
     """
-    import av
-
-    name = Path(path).name
     with open_video(path) as container:
         if not container.streams.audio:
             return None
+        return _decode(container, container.streams.audio[0], start_time(container.streams.video[0]), Path(path).name)
+
+
+SOUND_FILES = "WAV, MP3, FLAC, OGG, M4A or AAC"
+
+
+def read_sound_file(path: str | Path) -> Audio:
+    """The sound of any file: an audio file (its time zero: the track's first sample) or a video's
+    track (:func:`read_audio`). Refuses, saying what to give instead, a file with no sound."""
+    import av
+
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInputError(f"audio file not found: {str(path)[:200]}")
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError, UnicodeError) as exc:
+        raise InvalidInputError(f"{path.name} is not a readable audio file ({error_reason(exc)}): give a "
+                                f"{SOUND_FILES} file, or a video with sound.") from exc
+    with container:
+        if not container.streams.audio:
+            raise InvalidInputError(f"{path.name} has no sound: give a {SOUND_FILES} file, or a video with sound.")
         stream = container.streams.audio[0]
-        origin = start_time(container.streams.video[0])
-        rate = int(stream.rate or stream.codec_context.sample_rate or DEFAULT_RATE)
-        layout = "mono" if (stream.codec_context.channels or 2) == 1 else "stereo"
-        resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
-        placer = Placer(rate, 1 if layout == "mono" else 2, origin)
-        bad = 0
-        try:
-            for packet in container.demux(stream):
+        origin = start_time(container.streams.video[0]) if container.streams.video else start_time(stream)
+        audio = _decode(container, stream, origin, path.name)
+    if audio is None:
+        raise InvalidInputError(f"the sound in {path.name} could not be decoded: give another {SOUND_FILES} file.")
+    return audio
+
+
+def _decode(container: Any, stream: Any, origin: float, name: str) -> Audio | None:
+    """``stream``'s samples laid out from ``origin`` seconds (see :class:`Placer`); None if none decode."""
+    import av
+
+    rate = int(stream.rate or stream.codec_context.sample_rate or DEFAULT_RATE)
+    layout = "mono" if (stream.codec_context.channels or 2) == 1 else "stereo"
+    resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
+    placer = Placer(rate, 1 if layout == "mono" else 2, origin)
+    bad = 0
+    try:
+        for packet in container.demux(stream):
+            try:
+                decoded = packet.decode()
+            except av.error.FFmpegError as exc:  # a damaged packet: silence of its length
+                bad += 1
+                logger.debug("%s: an audio packet did not decode (%s)", name, error_reason(exc))
+                continue
+            for frame in decoded:
                 try:
-                    decoded = packet.decode()
-                except av.error.FFmpegError as exc:  # a damaged packet: silence of its length
-                    bad += 1
-                    logger.debug("%s: an audio packet did not decode (%s)", name, error_reason(exc))
-                    continue
-                for frame in decoded:
-                    try:
-                        arrays = [out.to_ndarray() for out in resampler.resample(frame)]
-                    except ValueError:  # the format changed midway (a spliced or damaged file): a new resampler
-                        resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
-                        arrays = [out.to_ndarray() for out in resampler.resample(frame)]
-                    placer.add(frame.time, arrays)
-            placer.add(None, [out.to_ndarray() for out in resampler.resample(None)])
-        except av.error.FFmpegError as exc:  # the file ends or breaks: keep the sound read so far
-            logger.warning("%s: reading its audio stopped early (%s)", name, error_reason(exc))
-        end = stated_end(stream, origin)
+                    arrays = [out.to_ndarray() for out in resampler.resample(frame)]
+                except ValueError:  # the format changed midway (a spliced or damaged file): a new resampler
+                    resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
+                    arrays = [out.to_ndarray() for out in resampler.resample(frame)]
+                placer.add(frame.time, arrays)
+        placer.add(None, [out.to_ndarray() for out in resampler.resample(None)])
+    except av.error.FFmpegError as exc:  # the file ends or breaks: keep the sound read so far
+        logger.warning("%s: reading its audio stopped early (%s)", name, error_reason(exc))
+    end = stated_end(stream, origin)
     if bad:
         logger.warning("%s: %d audio packets did not decode; silence stands in for them", name, bad)
     samples = placer.samples(end)

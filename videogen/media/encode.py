@@ -27,6 +27,7 @@ import numpy as np
 from videogen.errors import InvalidInputError, OutputError
 from videogen.media.audio import AacTrack, Audio, check_writable
 from videogen.media.probe import error_reason, open_video
+from videogen.media.subtitles import Cue, MovTextTrack
 
 logger = logging.getLogger(__name__)
 
@@ -43,62 +44,126 @@ def write_video(
     crf: int = 18,
     on_frame: Callable[[int, int], None] | None = None,
     audio: Audio | None = None,
+    subtitles: list[Cue] | None = None,
 ) -> Path:
     """Encode (T, H, W, 3) uint8 RGB frames as a browser-playable H.264 MP4.
 
     ``on_frame(index, total)`` is called before each frame is encoded (progress; it may raise to stop).
     ``audio`` (None: a silent file, no audio track) goes in as AAC beside the picture, cut or padded
     with silence to the video's duration (``T / fps``) exactly (:class:`~videogen.media.audio.AacTrack`).
+    ``subtitles`` go in as a ``mov_text`` track (:mod:`~videogen.media.subtitles`).
     """
-    import av
-
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) == 0:
         raise InvalidInputError(f"frames must have shape (T, H, W, 3) with T > 0, got {frames.shape}")
     if frames.dtype != np.uint8:
         raise InvalidInputError(f"frames must be uint8, got {frames.dtype}")
-    if not fps or fps <= 0:
-        raise InvalidInputError(f"fps must be positive, got {fps}")
-    if audio is not None:
-        check_writable(audio)
-    frames = even_size(frames)
-    _, height, width, _ = frames.shape
+    with VideoWriter(path, fps, len(frames), frames.shape[1], frames.shape[2], metadata=metadata, crf=crf,
+                     audio=audio, subtitles=subtitles) as writer:
+        for index, image in enumerate(frames):
+            if on_frame is not None:
+                on_frame(index, len(frames))  # may raise (Cancel): the partial file is removed
+            writer.write(image)
+    return Path(path)
 
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _output_error(exc, path) from exc
-    remove_stale_partials(path.parent)
-    rate = Fraction(fps).limit_denominator(1001)
-    # written under a temporary name and renamed when complete: no half-written file is ever seen
-    partial = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.part.mp4")
-    try:
-        with av.open(str(partial), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
-            if metadata:
-                container.metadata[METADATA_KEY] = _metadata_text(metadata)
-            stream = container.add_stream("libx264", rate=rate)
-            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            stream.options = {"crf": str(crf), "preset": "medium"}
-            sound = AacTrack(container, audio, len(frames) / rate) if audio is not None else None
-            for index, image in enumerate(frames):
-                if on_frame is not None:
-                    on_frame(index, len(frames))  # may raise (Cancel): the partial file is removed
-                frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-                if sound is not None:  # the sound up to this frame's end, interleaved with the picture
-                    sound.until((index + 1) / rate)
-            for packet in stream.encode():
-                container.mux(packet)
-            if sound is not None:
-                sound.finish()
-        os.replace(partial, path)
-    except OSError as exc:  # PyAV's write errors are OSErrors too (av.error.OSError: [Errno 28] ...)
-        raise _output_error(exc, path) from exc
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
+
+class VideoWriter:
+    """An H.264 MP4 written frame by frame (a long video never sits in memory), as :func:`write_video`
+    writes it: under a temporary name, renamed into place only when all ``count`` frames came and the
+    ``with`` block ended without an error; otherwise nothing is left behind.
+
+    >>> with VideoWriter("out.mp4", 24, count=48, height=256, width=384, audio=sound) as out:
+    ...     for frame in frames:
+    ...         out.write(frame)
+    """
+
+    def __init__(self, path: str | Path, fps: float, count: int, height: int, width: int, *,
+                 metadata: dict[str, Any] | None = None, crf: int = 18, audio: Audio | None = None,
+                 subtitles: list[Cue] | None = None) -> None:
+        if not fps or fps <= 0:
+            raise InvalidInputError(f"fps must be positive, got {fps}")
+        if count < 1 or height < 1 or width < 1:
+            raise InvalidInputError(f"a video needs at least one frame of at least 1×1, got {count} of {width}×{height}")
+        if audio is not None:
+            check_writable(audio)
+        self.path, self.count, self.size = Path(path), count, (height, width)
+        self.rate = Fraction(fps).limit_denominator(1001)
+        self.metadata, self.crf, self.audio, self.subtitles = metadata, crf, audio, subtitles
+        self.written = 0
+
+    def __enter__(self) -> VideoWriter:
+        import av
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _output_error(exc, self.path) from exc
+        remove_stale_partials(self.path.parent)
+        # written under a temporary name and renamed when complete: no half-written file is ever seen
+        self.partial = self.path.with_name(f".{self.path.stem}.{os.getpid()}.{threading.get_ident()}.part.mp4")
+        try:
+            self.container = av.open(str(self.partial), mode="w", format="mp4", options={"movflags": "+faststart"})
+            if self.metadata:
+                self.container.metadata[METADATA_KEY] = _metadata_text(self.metadata)
+            height, width = self.size[0] + self.size[0] % 2, self.size[1] + self.size[1] % 2
+            self.stream = self.container.add_stream("libx264", rate=self.rate)
+            self.stream.width, self.stream.height, self.stream.pix_fmt = width, height, "yuv420p"
+            self.stream.options = {"crf": str(self.crf), "preset": "medium"}
+            self.sound = AacTrack(self.container, self.audio, self.count / self.rate) if self.audio is not None else None
+            self.text = MovTextTrack(self.container, self.subtitles) if self.subtitles else None
+        except OSError as exc:
+            self._discard()
+            raise _output_error(exc, self.path) from exc
+        except BaseException:
+            self._discard()
+            raise
+        return self
+
+    def write(self, image: np.ndarray) -> None:
+        """One (H, W, 3) uint8 RGB frame (odd sides padded by an edge pixel)."""
+        import av
+
+        if self.written >= self.count:
+            raise InvalidInputError(f"{self.path.name} was opened for {self.count} frames: no room for another")
+        if image.shape[:2] != self.size or image.dtype != np.uint8:
+            raise InvalidInputError(f"frame {self.written} is {image.shape} {image.dtype}, not the "
+                                    f"{self.size + (3,)} uint8 this video was opened for")
+        image = even_size(image[None])[0]
+        for packet in self.stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+            self.container.mux(packet)
+        self.written += 1
+        if self.sound is not None:  # the sound up to this frame's end, interleaved with the picture
+            self.sound.until(self.written / self.rate)
+
+    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
+        if kind is not None:
+            self._discard()
+            return
+        if self.written != self.count:
+            self._discard()
+            raise InvalidInputError(f"{self.path.name} was opened for {self.count} frames but given {self.written}: "
+                                    "nothing was kept")
+        try:
+            for packet in self.stream.encode():
+                self.container.mux(packet)
+            if self.sound is not None:
+                self.sound.finish()
+            if self.text is not None:
+                self.text.write()
+            self.container.close()
+            os.replace(self.partial, self.path)
+        except OSError as exc:  # PyAV's write errors are OSErrors too (av.error.OSError: [Errno 28] ...)
+            self._discard()
+            raise _output_error(exc, self.path) from exc
+
+    def _discard(self) -> None:
+        container = getattr(self, "container", None)
+        if container is not None:
+            try:
+                container.close()
+            except (OSError, ValueError):  # a container that failed midway may not close cleanly
+                logger.debug("closing the partial %s failed", self.partial.name)
+        self.partial.unlink(missing_ok=True)
 
 
 def even_size(frames: np.ndarray) -> np.ndarray:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from videogen.errors import InvalidInputError
-from videogen.params import TOP_K, check_range, check_utf8, whole_number
+from videogen.params import TOP_K
+from videogen.values import check_range, check_utf8, whole_number
 from videogen.registry import ModelSpec
 
 

@@ -7,7 +7,9 @@
 * :mod:`videogen.sizing.memory`: where each component runs and whether the whole fits;
 * :mod:`videogen.sizing.estimate`: how long a run takes on this CPU;
 * :mod:`videogen.sizing.plan`: the memory plan with, on a CPU, its time estimate (the ``plan``
-  command's answer).
+  command's answer);
+* :mod:`videogen.sizing.sound`: the memory plan of a sound model (issue 19): its weights, its DiT's
+  window and its VAE decoding the whole window.
 
-Arrows: ``plan`` -> ``memory``, ``estimate`` -> ``tokens`` -> ``components``.
+Arrows: ``plan`` -> ``memory``, ``estimate`` -> ``tokens`` -> ``components``; ``sound`` -> ``memory``, ``components``.
 """

@@ -30,7 +30,8 @@ logger = logging.getLogger(__name__)
 
 PUBLISHED_DIR = Path(__file__).resolve().parents[1] / "published"
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2, "float8_e4m3fn": 1}
-MODEL_COMPONENTS = ("text_encoder", "text_encoder_2", "image_encoder", "transformer", "transformer_2", "vae")
+MODEL_COMPONENTS = ("text_encoder", "text_encoder_2", "image_encoder", "transformer", "transformer_2", "vae",
+                    "projection_model")  # the last: Stable Audio's (videogen/sizing/sound.py)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ def test_app_starts_without_touching_models(app_url: str, hub_env) -> None:
     assert [r for r in hub_env.requests if (r.method, r.path) != probe] == [], "no download at start-up"
     config = httpx.get(app_url + "config").json()
     labels = [english(c["props"].get("label")) for c in config["components"] if c.get("type") == "tabitem"]
-    assert labels == ["Text to Video", "Image to Video", "Action Recognition", "Edit"]  # translated in the browser
+    assert labels == ["Text to Video", "Image to Video", "Action Recognition", "Edit", "Compose"]  # translated in the browser
     examples = [c for c in config["components"] if c.get("type") == "dataset"]
     assert len(examples) == 3, "a Try row in each tab (prompts, images + prompts, clips)"
 

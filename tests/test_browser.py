@@ -223,7 +223,7 @@ def test_action_recognition_of_a_clip(page, app: dict) -> None:
 
 def test_each_tab_screenshot(page, app: dict) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for name in ("Text to Video", "Image to Video", "Action Recognition", "Edit"):
+    for name in ("Text to Video", "Image to Video", "Action Recognition", "Edit", "Compose"):
         _tab(page, name)
         page.wait_for_timeout(300)
         path = ARTIFACTS / f"tab-{name.lower().replace(' ', '-')}.png"
@@ -235,7 +235,7 @@ def test_a_chinese_browser_gets_a_chinese_page(browser, app: dict) -> None:
     page = _open(browser, app, locale="zh-CN")
     try:
         tabs = [t.strip() for t in page.get_by_role("tab").all_inner_texts()]
-        assert tabs == ["文生视频", "图生视频", "动作识别", "编辑"]
+        assert tabs == ["文生视频", "图生视频", "动作识别", "编辑", "合成"]
         panel = _tab(page, "文生视频")
         assert panel.get_by_role("button", name="生成").is_visible() and panel.get_by_role("button", name="取消").is_visible()
         panel.get_by_label("提示词").fill("一个红色的圆形向左移动，白色背景")
@@ -244,7 +244,7 @@ def test_a_chinese_browser_gets_a_chinese_page(browser, app: dict) -> None:
         page.get_by_text("完成").first.wait_for(timeout=30_000)  # the run-time status is Chinese too
         assert _tab(page, "动作识别").get_by_role("button", name="识别").is_visible()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for name in ("文生视频", "图生视频", "动作识别", "编辑"):
+        for name in ("文生视频", "图生视频", "动作识别", "编辑", "合成"):
             _tab(page, name)
             page.screenshot(path=str(ARTIFACTS / f"zh-CN-{name}.png"), full_page=True)
     finally:

@@ -152,7 +152,7 @@ def test_the_api_keeps_english_names_and_the_launched_page_ships_the_table(demo:
         config = httpx.get(url + "config").json()
         assert config["i18n_translations"] == {"zh-CN": ZH_CN}, "launch() has the table without being told"
         tabs = [c["props"]["label"] for c in config["components"] if c["type"] == "tabitem"]
-        assert [english(label) for label in tabs] == ["Text to Video", "Image to Video", "Action Recognition", "Edit"]
+        assert [english(label) for label in tabs] == ["Text to Video", "Image to Video", "Action Recognition", "Edit", "Compose"]
         assert all(label.startswith(MARKER) for label in tabs), "translated in the browser"
         assert MARKER not in httpx.get(url + "gradio_api/info").text
     finally:

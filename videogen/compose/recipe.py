@@ -218,7 +218,7 @@ def run_compose(inputs: list[str | Path], options: ComposeOptions, output: str |
             if cancel is not None and cancel.is_set():
                 raise GenerationCancelled("Composition cancelled.")
             if progress is not None and index % 8 == 0:
-                progress(Progress("compose", index, count, "frame", f"Composing: frame {index}/{count}"))
+                progress(Progress("compose", index, count, "frame", "Composing: frame {done}/{total}".format(done=index, total=count)))
             frame = _frame_at(index, shots, bounds, fade, fps)
             writer.write(burner(frame, index / fps) if burner is not None else frame)
     vtt = write_webvtt(cues, path.with_suffix(".vtt")) if mode == "soft" and cues else None

@@ -28,7 +28,7 @@ from videogen.serving.caps import Policy
 from videogen.serving.files import private_temp_dir
 from videogen.serving.gradio_app import ServedBlocks, launch_options
 from videogen.serving.sweep import Sweeper
-from videogen.ui import action_recognition, edit, image_to_video, text_to_video
+from videogen.ui import action_recognition, compose, edit, image_to_video, text_to_video
 from videogen.ui.examples import shapes_examples
 from videogen.ui.handlers import Handlers
 from videogen.ui.model_info import model_card, model_choices, page_texts
@@ -43,8 +43,9 @@ logger = logging.getLogger(__name__)
 
 TITLE = "videogen"
 INTRO = (
-    "# videogen\nText to video, image to video, action recognition, and editing any clip (new frames, more pixels, "
-    "a new look, cuts and joins, with its sound). Hub models download the first "
+    "# videogen\nText to video, image to video, action recognition, editing any clip (new frames, more pixels, "
+    "a new look, cuts and joins, with its sound), and composing photos and clips with music and narration into one "
+    "video. Hub models download the first "
     "time you use them and are best on a GPU (on a CPU a generator starts at a short CPU preset); the small "
     "models shipped with the app work anywhere, offline, on the *shapes world* (circles, squares and "
     "triangles that move, grow, shrink or spin)."
@@ -110,6 +111,8 @@ def build_demo(handlers: Handlers, *, max_queue: int = 16) -> App:
             with gr.Tab(t("Edit"), id="edit"):
                 editing = edit.build_tab(on_gpu(handlers.edit, "edit"), handlers.cancel, edit.style_choices,
                                          edit.model_choices, tab_id="edit", on_load=demo.load)
+            with gr.Tab(t("Compose"), id="compose"):
+                compose.build_tab(on_gpu(handlers.compose, "compose"), handlers.cancel)
         for history in (t2v_history, i2v_history):  # "Edit this clip" opens the Edit tab with it
             send_to(history, editing.video, tabs, editing.tab_id)
     # One GPU queue for all four tasks; api_open=False makes raw HTTP calls go through it too.

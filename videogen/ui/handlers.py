@@ -158,6 +158,10 @@ class Handlers:
     def edit(self) -> Callable[..., Iterator[tuple[Any, ...]]]:
         return endpoint(params.EDIT, self._edit, history=False)
 
+    @property
+    def compose(self) -> Callable[..., Iterator[tuple[Any, ...]]]:
+        return endpoint(params.COMPOSE, self._compose, history=False)
+
     def _text_to_video(
         self, values: dict[str, Any], history: list[Clip] | None, request: gr.Request | None, progress: gr.Progress,
     ) -> Iterator[tuple[Any, ...]]:
@@ -280,6 +284,27 @@ class Handlers:
                                lambda kind, value: result_outputs(value, locale) if kind == "result" else status_outputs(value),
                                "The edit failed unexpectedly ({error}). Try other operations or a shorter video; the "
                                "server log has the details.")
+
+    def _compose(self, values: dict[str, Any], request: gr.Request | None, progress: gr.Progress) -> Iterator[tuple[Any, ...]]:
+        """The composition, status, what was made (JSON) (see :mod:`videogen.ui.compose`)."""
+        from videogen.ui.compose import cleared_outputs, compose_values, result_outputs, status_outputs
+
+        locale = locale_of(request)
+        paths = [uploaded_path(f) for f in values.get("inputs") or []]
+        options = compose_values(values, self.own_upload, uploaded_path)
+        if not any(paths) and not options["story"]:
+            message = tr("Upload photos or clips first, or write a story (one line per scene).", locale)
+            yield cleared_outputs(f"⛔ {message}")
+            raise gr.Error(message, print_exception=False, title=tr("Error", locale))
+
+        def job(report: Any, cancel: threading.Event) -> Any:
+            return self.engine.compose([self.own_upload(p) for p in paths if p], output_dir=self.output_dir(request),
+                                       **options, progress=report, cancel=cancel)
+
+        yield from self._panel(job, progress, request, locale, cleared_outputs,
+                               lambda kind, value: result_outputs(value, locale) if kind == "result" else status_outputs(value),
+                               "The composition failed unexpectedly ({error}). Try other photos or settings; the server "
+                               "log has the details.")
 
     # -- model changes ---------------------------------------------------------------------------
 

@@ -31,18 +31,20 @@ import gradio as gr
 from gradio.i18n import I18nData
 
 from videogen.params import translations
+from videogen.ui.compose_texts import ZH_COMPOSE
 from videogen.ui.edit_texts import ZH_EDIT
 
 Locale = str  # "en" or "zh-CN"
 
 ZH_CN: dict[str, str] = {
     # -- the page ------------------------------------------------------------------------------
-    "# videogen\nText to video, image to video, action recognition, and editing any clip (new frames, more pixels, "
-    "a new look, cuts and joins, with its sound). Hub models download the first "
+    "# videogen\nText to video, image to video, action recognition, editing any clip (new frames, more pixels, "
+    "a new look, cuts and joins, with its sound), and composing photos and clips with music and narration into one "
+    "video. Hub models download the first "
     "time you use them and are best on a GPU (on a CPU a generator starts at a short CPU preset); the small "
     "models shipped with the app work anywhere, offline, on the *shapes world* (circles, squares and "
     "triangles that move, grow, shrink or spin).":
-        "# videogen\n文生视频、图生视频、动作识别，以及编辑任何视频（插帧、放大、换风格、剪辑与拼接，声音随之保留）。Hub 上的模型在第一次使用时下载，最好使用 GPU（在 CPU 上，生成模型从"
+        "# videogen\n文生视频、图生视频、动作识别、编辑任何视频（插帧、放大、换风格、剪辑与拼接，声音随之保留），以及把照片和片段配上音乐与旁白合成一个视频。Hub 上的模型在第一次使用时下载，最好使用 GPU（在 CPU 上，生成模型从"
         "较短的 CPU 预设开始）；应用自带的小模型在任何机器上都能离线运行，作用于*形状世界*（会移动、放大、缩小或旋转的"
         "圆形、正方形和三角形）。",
     "Text to Video": "文生视频",
@@ -239,6 +241,7 @@ ZH_CN.update({
 
 ZH_CN.update(translations())  # the settings' labels and help, from the settings table
 ZH_CN.update(ZH_EDIT)  # the Edit tab's
+ZH_CN.update(ZH_COMPOSE)  # the Compose tab's
 
 TABLES: dict[Locale, Mapping[str, str]] = {"zh-CN": ZH_CN}
 

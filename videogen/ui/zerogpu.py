@@ -74,7 +74,7 @@ def request_seconds(handler: Callable[..., Any], task: Task | str) -> Callable[.
     def seconds(*args: Any, **kwargs: Any) -> int:
         if task == "classify":
             return CLASSIFY_SECONDS
-        if task == "edit":
+        if task in ("edit", "compose"):  # compose's story mode runs the generator once per scene: a long job
             return EDIT_SECONDS
         named = signature.bind_partial(*args, **kwargs).arguments
         return generation_seconds(

@@ -20,7 +20,7 @@ class Family:
     """An architecture family and the classes that run it."""
 
     name: str
-    library: Literal["diffusers", "transformers", "videogen", "spandrel", "opencv"]
+    library: Literal["diffusers", "transformers", "videogen", "spandrel", "opencv", "kokoro"]
     config_classes: tuple[str, ...]  # `_class_name` / `architectures` values that identify it
     pipelines: dict[str, str]  # task -> class name in `library`
     frame_step: int = 1  # valid frame counts are frame_step * k + 1 (1: any count)
@@ -122,5 +122,7 @@ FAMILIES: dict[str, Family] = {
             size_multiple=32,
             cfg_batched=True,
         ),
+        # speech (videogen/models/voices.py): the kokoro package's KModel over misaki's phonemes, 24 kHz mono
+        Family(name="kokoro", library="kokoro", config_classes=(), pipelines={"tts": "KModel"}),
     )
 }

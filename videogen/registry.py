@@ -11,8 +11,8 @@ recognised by ``model_index.json``'s ``_class_name``, transformers repos by ``co
 ``EDIT_MODELS``: the same for an edit's interpolators and upscalers (one weights file each, or none),
 with tasks of their own (``EDIT_TASKS``) kept out of ``MODELS`` and ``TASKS``, so that what lists
 those (the tabs' dropdowns, ``videogen models``) is unchanged; :func:`models_for` and :func:`find` take both.
-``SOUND_MODELS``: sound made for a clip (``t2a``; a clip with its sound, ``t2av``), apart in the same way and
-found by :func:`find_sound_model`. The families themselves are in :mod:`videogen.families`, re-exported here.
+``SOUND_MODELS``: sound made for a clip (``t2a``; a clip with its sound, ``t2av``; speech, ``tts``), apart in the
+same way and found by :func:`find_sound_model`. The families themselves are in :mod:`videogen.families`, re-exported here.
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ Task = Literal["t2v", "i2v", "classify"]
 TASKS: tuple[Task, ...] = ("t2v", "i2v", "classify")
 EditTask = Literal["interpolate", "upscale", "restyle"]  # the operations of an edit that a model does
 EDIT_TASKS: tuple[EditTask, ...] = ("interpolate", "upscale")  # restyle: RESTYLE_MODELS, not yet an edit option
-SoundTask = Literal["t2a", "t2av"]  # sound for a clip; a clip with its sound (SOUND_MODELS)
-SOUND_TASKS: tuple[SoundTask, ...] = ("t2a", "t2av")
+SoundTask = Literal["t2a", "t2av", "tts"]  # sound for a clip; a clip with its sound; speech (SOUND_MODELS)
+SOUND_TASKS: tuple[SoundTask, ...] = ("t2a", "t2av", "tts")
 TASK_NAMES = {"t2v": "text to video", "i2v": "image to video", "classify": "action recognition",
               "interpolate": "frame interpolation", "upscale": "upscaling", "restyle": "restyling",
-              "t2a": "text to audio", "t2av": "text to video with sound"}
+              "t2a": "text to audio", "t2av": "text to video with sound", "tts": "text to speech"}
 
 
 def _weights_dir() -> Path:
@@ -288,6 +288,15 @@ SOUND_MODELS: tuple[ModelSpec, ...] = (
               download_gb=round(sum(n for _, n in STABLE_AUDIO_OPEN) * 4 / 1e9, 2),  # float32 safetensors
               defaults=Defaults(frames=0, steps=100, guidance=7.0, duration_s=47.55),
               description="Stable Audio Open 1.0: sound effects and music from a prompt, up to 47 s of 44.1 kHz stereo"),
+    # Kokoro-82M (issue 19): the neural voices of narration (videogen/models/voices.py), ids MODEL:VOICE
+    # (kokoro:af_heart); the weights file beside config.json and voices/VOICE.pt, as the kokoro package names
+    # them (KModel.MODEL_NAMES). v1.0's file is 327 MB; v1.1-zh's, the same network, is taken to be as large.
+    ModelSpec(id="kokoro", task="tts", family="kokoro", repo_id="hexgrad/Kokoro-82M", license="apache-2.0",
+              file="kokoro-v1_0.pth", download_gb=0.33, defaults=Defaults(frames=0),
+              description="Kokoro-82M v1.0: a neural voice, American and British English (af_heart, bm_george ...)"),
+    ModelSpec(id="kokoro-zh", task="tts", family="kokoro", repo_id="hexgrad/Kokoro-82M-v1.1-zh", license="apache-2.0",
+              file="kokoro-v1_1-zh.pth", download_gb=0.33, defaults=Defaults(frames=0),
+              description="Kokoro-82M v1.1-zh: a neural voice, Mandarin Chinese (zf_001, zm_010 ...) and English"),
 )
 # fmt: on
 

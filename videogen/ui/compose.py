@@ -53,11 +53,14 @@ def build_tab(compose: Callable, cancel: Callable) -> None:
             status = gr.Markdown(label=t("Status"))
             details = gr.JSON(label=t("What was made"), visible=False)
     marks = gr.Markdown(visible=False)  # where Gradio draws its own progress and error marks (unseen)
+    subtitles = gr.State(None)  # the WebVTT file beside the video (a State: not an API output)
 
+    subtitles.change(lambda vtt: gr.update(subtitles=vtt), inputs=subtitles, outputs=video, api_visibility="private",
+                     queue=False)
     details.change(lambda value: gr.update(visible=bool(value)), inputs=details, outputs=details,
                    api_visibility="private", queue=False)
     cleared = run.click(lambda: "", outputs=status, api_visibility="private", queue=False)
-    cleared.then(compose, inputs_kwargs=named_inputs(params.COMPOSE, boxes), outputs=[video, status, details],
+    cleared.then(compose, inputs_kwargs=named_inputs(params.COMPOSE, boxes), outputs=[video, status, details, subtitles],
                  api_name=params.COMPOSE.api_name, concurrency_id=GPU_QUEUE, concurrency_limit=1,
                  show_progress="hidden", show_progress_on=[marks], preprocess=False)
     stop.click(cancel, outputs=status, api_visibility="private", queue=False)
@@ -81,15 +84,15 @@ def compose_values(values: dict[str, Any], upload: Callable[[str], str], path_of
 
 
 def status_outputs(status: str) -> tuple[Any, ...]:
-    return gr.skip(), status, gr.skip()
+    return gr.skip(), status, gr.skip(), gr.skip()
 
 
 def cleared_outputs(status: str) -> tuple[Any, ...]:
-    return None, status, None
+    return None, status, None, None
 
 
 def result_outputs(result: ComposeResult, locale: Locale = "en") -> tuple[Any, ...]:
-    """The video (with its WebVTT subtitles for the browser), the status and the JSON."""
+    """The video, the status, the JSON, and the WebVTT subtitles the page shows over the video."""
     sound = result.audio["source"] if result.audio else tr("none", locale)
     lines = [
         *warning_lines(result, locale),
@@ -108,4 +111,4 @@ def result_outputs(result: ComposeResult, locale: Locale = "en") -> tuple[Any, .
                          for s in shown["segments"]]
     if shown.get("subtitles"):
         shown["subtitles"] = {**shown["subtitles"], "webvtt": Path(vtt).name if vtt else None}
-    return gr.update(value=result.path, subtitles=vtt), "\n\n".join(lines), shown  # the browser shows the WebVTT
+    return result.path, "\n\n".join(lines), shown, vtt

@@ -34,6 +34,7 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
+from videogen import params
 from videogen.api import Engine
 from videogen.errors import VideogenError
 
@@ -286,6 +287,11 @@ def app_message(call: Callable[[], Any]) -> str | None:
     return None
 
 
+T2V_VALUES, I2V_VALUES = (len(t.inputs) + len(t.on("api")) for t in (params.TEXT_TO_VIDEO, params.IMAGE_TO_VIDEO))
+SOUND_UNSET = [None] * len(params.SOUND)  # a raw call sends every value: the "Add sound" ones left unset
+# (and the endpoint's inputs include the session's history, a State: one more value than the table's)
+
+
 def raw_message(url: str, api_name: str, data: list[Any]) -> str | None:
     """Call an endpoint over plain HTTP with JSON gradio_client cannot send (NaN, a lone surrogate);
     None when it works, else the error message the server sent (None there: Gradio's bare "Error")."""
@@ -386,14 +392,14 @@ def test_file_inputs_that_are_not_uploads(app_url: str, client: Client, corpus: 
     ]
     problems = []
     for value in not_uploads:
-        for api_name, data in (("classify", [value, "shapes-action", "", "sampled"]), ("image_to_video", [value, "move right", "shapes-i2v", *[None] * 9])):
+        for api_name, data in (("classify", [value, "shapes-action", "", "sampled"]), ("image_to_video", [value, "move right", "shapes-i2v", *[None] * (I2V_VALUES - 3)])):
             message = raw_message(app_url, api_name, data)
             problems.append(judge(f"raw {api_name} {value!r}", r"file|upload", message))
             if message and ("/etc" in message or "/tmp" in message):
                 problems.append(f"{api_name} {value!r}: names a server path: {message}")
     problems.append(judge("gradio_client plain path", r"upload", app_message(
         lambda: client.predict(video, model="shapes-action", api_name="/classify"))))
-    problems.append(judge("too few values", r"1 of the 11 values", raw_message(app_url, "text_to_video", ["a red circle"])))
+    problems.append(judge("too few values", rf"1 of the {T2V_VALUES + 1} values", raw_message(app_url, "text_to_video", ["a red circle"])))
     assert_clean(problems)
 
 
@@ -457,7 +463,7 @@ def test_prompts_through_the_app(client: Client, app_url: str, tmp_path: Path) -
     problems = []
     for name, (prompt, expected) in PROMPTS.items():
         if name == "lone surrogate":  # gradio_client cannot even encode it: sent as JSON's \ud800 escape
-            message = raw_message(app_url, "text_to_video", [prompt, "shapes-t2v", None, -1, None, None, 4, 32, 32, None])
+            message = raw_message(app_url, "text_to_video", [prompt, "shapes-t2v", None, -1, None, None, 4, 32, 32, None, *SOUND_UNSET])
         else:
             message = app_message(lambda p=prompt: client.predict(p, **T2V, api_name="/text_to_video"))
         problems.append(judge(f"app {name}", expected, message, name in CAPPED))
@@ -532,7 +538,8 @@ def test_numbers_through_the_app(client: Client, app_url: str) -> None:
             expected = None if valid(name, value) else rf"\b{name}\b"
             if isinstance(value, float) and not np.isfinite(value):
                 settings = {**dict.fromkeys(order), "seed": -1, "frames": 4, "height": 32, "width": 32, name: value}
-                message = raw_message(app_url, "text_to_video", ["a red circle", "shapes-t2v", *[settings[k] for k in order]])
+                message = raw_message(app_url, "text_to_video", ["a red circle", "shapes-t2v", *[settings[k] for k in order],
+                                                                        *SOUND_UNSET])
             else:
                 message = app_message(lambda n=name, v=value: client.predict("a red circle", **{**T2V, n: v}, api_name="/text_to_video"))
             problems.append(judge(f"app {name}={value!r}", expected, message))

@@ -78,3 +78,18 @@ def test_hub_repo_is_sized_without_downloading_weights(hub_env, tiny_model_dirs:
     weight_gets = [r for r in hub_env.requests if r.method == "GET" and r.path.endswith(".safetensors") and not r.range]
     assert weight_gets == []  # only Range requests for the headers
     assert not any(r.path.endswith(".fp16.safetensors") for r in hub_env.requests)  # one precision only
+
+
+def test_ltx2_published_facts() -> None:
+    """LTX-2 19B (issue 19): Gemma 3 12B (with its SigLIP tower) 12.19 B, the audio-video transformer 18.88 B, the
+    video VAE 1.22 B; every component of LTX2Pipeline is counted, its sound's VAE and vocoder included, and the whole
+    is 63 GiB in bfloat16."""
+    spec = find("ltx-2-19b-distilled", "t2v")
+    doc = published(spec.repo_id)
+    assert set(doc["components"]) == {"text_encoder", "connectors", "transformer", "vae", "audio_vae", "vocoder"}
+    assert doc["components"]["vocoder"]["config"]["output_sampling_rate"] == 24000
+    sizes = {c.name: c for c in component_sizes(spec, "bfloat16")}
+    assert [round(sizes[n].params / 1e9, 2) for n in ("text_encoder", "transformer", "vae")] == [12.19, 18.88, 1.22]
+    assert all(c.dtype == "bfloat16" for c in sizes.values())
+    assert round(sum(c.bytes for c in sizes.values()) / 2**30) == 63
+    assert spec.download_gb == round(sum(c.params for c in sizes.values()) * 2 / 1e9, 1)

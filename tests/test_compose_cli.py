@@ -102,3 +102,29 @@ def test_the_compose_endpoint(app_url: str, two_photos: list[Path], tmp_path: Pa
 
     with pytest.raises(AppError, match="beat sync needs music"):
         client.predict([handle_file(str(two_photos[0]))], beat_sync=True, api_name="/compose")
+
+
+def test_sound_added_through_the_generation_endpoints(app_url: str, two_photos: list[Path], tmp_path: Path) -> None:
+    """The tabs' "Sound" boxes: music uploaded with the request, narration spoken over it; the clip
+    keeps its frames and gains the sound; a burned-in subtitle or a server path is refused."""
+    from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
+
+    from videogen.media import probe, read_audio
+
+    music = beat_music(tmp_path / "music.wav", 1.0)
+    client = Client(app_url, verbose=False)
+    video, status, *_ = client.predict("a red circle moving left", model="shapes-t2v", frames=12, fps=8,
+                                       audio=handle_file(str(music)), narration="A red circle.",
+                                       api_name="/text_to_video")
+    sound = read_audio(video)
+    assert abs(sound.duration_s - 12 / 8) < 1 / 8 and sound.samples.std() > 0.01 and probe(Path(video)).frame_count == 12
+    assert "music.wav + narration (espeak)" in status
+    video, status, *_ = client.predict(handle_file(str(two_photos[0])), "zoom in", model="shapes-i2v", frames=8, fps=8,
+                                       narration="一只猫。", api_name="/image_to_video")
+    assert read_audio(video).samples.std() > 1e-3 and "narration (espeak)" in status
+    with pytest.raises(AppError, match="burned-in subtitles are for compositions"):
+        client.predict("a red circle", model="shapes-t2v", frames=4, narration="Hi.", subtitles="burn",
+                       api_name="/text_to_video")
+    with pytest.raises(AppError, match="upload"):
+        client.predict("a red circle", model="shapes-t2v", frames=4, audio=str(music), api_name="/text_to_video")

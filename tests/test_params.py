@@ -44,7 +44,8 @@ def test_a_new_setting_reaches_the_page_the_api_and_the_cli(with_shift: None) ->
     assert "shift" not in {p["parameter_name"] for p in api["/image_to_video"]["parameters"]}
     handler = Handlers(device="cpu").text_to_video
     assert "shift: the scheduler's timestep shift" in inspect.getdoc(handler), "the endpoint's (and MCP's) description"
-    assert list(inspect.signature(handler).parameters)[:11][-1] == "shift"
+    names = list(inspect.signature(handler).parameters)
+    assert names[names.index("history") - 1] == "shift"  # the last of the settings
     # the CLI: an option with the table's help
     t2v_parser = build_parser()._subparsers._group_actions[0].choices["t2v"]  # type: ignore[union-attr]
     assert "--shift SHIFT" in t2v_parser.format_help() and "timestep shift" in t2v_parser.format_help()
@@ -65,7 +66,9 @@ def test_the_request_objects_are_the_table() -> None:
     assert [f.name for f in dataclasses.fields(GenerationRequest)] == ["prompt", *(p.name for p in params.GENERATION)]
     assert [f.name for f in dataclasses.fields(GenerationParams)] == ["prompt", *(p.name for p in params.GENERATION if p.name != "model")]
     api_settings = {p.name for p in params.TEXT_TO_VIDEO.on("api")}
-    assert api_settings == {p.name for p in params.GENERATION}, "every generation setting is an API parameter"
+    sound = {p.name for p in params.SOUND}  # "Add sound": the engine's keywords beside the request
+    assert api_settings == {p.name for p in params.GENERATION} | sound, "every generation setting is an API parameter"
+    assert not sound & {f.name for f in dataclasses.fields(GenerationRequest)}
 
 
 def test_every_setting_has_chinese_and_help() -> None:

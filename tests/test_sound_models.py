@@ -71,7 +71,7 @@ def test_stable_audio_is_listed_apart_from_the_generators() -> None:
     assert hasattr(diffusers, spec.pipeline_class) and "stability-ai-community" in spec.license and "gated" in spec.license
     assert not spec.non_commercial  # the Community License allows commercial use below its revenue threshold
     assert (spec.defaults.steps, spec.defaults.guidance, spec.defaults.duration_s) == (100, 7.0, 47.55)  # the pipeline's
-    assert TASKS == ("t2v", "i2v", "classify") and set(SOUND_TASKS) == {"t2a", "t2av"}
+    assert TASKS == ("t2v", "i2v", "classify") and set(SOUND_TASKS) == {"t2a", "t2av", "tts"}
     assert not {m.id for m in MODELS + EDIT_MODELS + RESTYLE_MODELS} & {m.id for m in SOUND_MODELS}
     assert models_for("t2v") == [m for m in MODELS if m.task == "t2v"]  # the dropdowns are unchanged
     assert find_sound_model("wan2.1-t2v-1.3b") is None and sound_model_spec(None) == spec == sound_model_spec(spec.id)

@@ -91,9 +91,9 @@ def test_image_to_video_and_classify_durations(on_space: SpacesDouble) -> None:
     assert classify.duration(*gradio_args(handlers.classify, model="xclip-base-32")) == CLASSIFY_SECONDS
 
 
-def test_the_app_wraps_its_four_gpu_handlers(on_space: SpacesDouble) -> None:
+def test_the_app_wraps_its_five_gpu_handlers(on_space: SpacesDouble) -> None:
     from videogen.ui.app import build_demo
 
     handlers = Handlers(device="cpu")
     build_demo(handlers)
-    assert [fn.__name__ for fn in on_space.wrapped] == ["text_to_video", "image_to_video", "classify", "edit"]
+    assert [fn.__name__ for fn in on_space.wrapped] == ["text_to_video", "image_to_video", "classify", "edit", "compose"]

@@ -610,7 +610,7 @@ def build_all(root: str | Path) -> dict[str, Path]:
     """Build every tiny model into a sub-folder of ``root``; return ``{name: folder}``.
 
     Keys: ``"wan"``, ``"wan22"``, ``"ltx"``, ``"anyflow"``, ``"videomae"``, ``"xclip"``, ``"rife"``,
-    ``"realesrgan"``, ``"stable-audio"``.
+    ``"realesrgan"``, ``"stable-audio"``, ``"ltx2"``.
     """
     root = Path(root)
     builders = {
@@ -623,5 +623,154 @@ def build_all(root: str | Path) -> dict[str, Path]:
         "rife": build_tiny_rife,
         "realesrgan": build_tiny_realesrgan,
         "stable-audio": build_tiny_stable_audio,
+        "ltx2": build_tiny_ltx2,
     }
     return {name: builder(root / name) for name, builder in builders.items()}
+
+
+# The tiny Kokoro's phonemes: misaki's English set, its Chinese v1.1 (Zhuyin and the finals it writes as
+# characters) and v1.0 (IPA with tone arrows) sets, and punctuation. Any other character is dropped by KModel.
+TINY_KOKORO_SYMBOLS = (
+    " !\"(),.:;?—…“”/12345"
+    "AIOQSTWYabcdefhijklmnopqrstuvwxyzæçðøŋœɐɑɒɔɕəɚɛɜɟɡɣɤɥɨɪɯɰɹɾʁʂʃʈʊʋʌʎʒʔʤʦʧʨᵊᵻθχˈˌː↓↗↘→"
+    "ㄅㄆㄇㄈㄉㄊㄋㄌㄍㄎㄏㄐㄑㄒㄓㄔㄕㄖㄗㄘㄙㄚㄛㄜㄝㄞㄟㄠㄡㄢㄣㄤㄥㄦㄧㄨㄩㄭ"
+    "十月压言阳要阴应用又中穵外万王为文瓮我元云"
+)
+
+
+def build_tiny_kokoro(folder: str | Path, weights: str = "kokoro-v1_0.pth", voices: tuple[str, ...] = ("af_heart",)
+                      ) -> Path:
+    """Build a Kokoro-82M-style repo into ``folder``: ``config.json``, the ``KModel`` weights as ``weights``
+    (the kokoro package's state dict: one entry per part) and a voice pack ``voices/NAME.pt`` per name.
+
+    The real class with random weights. Kokoro fixes the decoder's widths (1024 and 512 channels) and
+    the style's 2 x 128 values whatever the config says, so only PL-BERT (1 layer of 32), the prosody
+    predictor's depth (1 layer) and the vocoder's resblocks (one kernel) shrink: 58 M parameters, stored
+    in float16 (about 115 MB; KModel copies them into its float32 parameters). ``max_dur`` 3 keeps each
+    phoneme 1 or 2 frames (25 ms each at 24 kHz), so that a line of text is a second or two of sound.
+    A voice pack is Kokoro's shape: 510 rows (one per phoneme count) x 1 x 256.
+    """
+    from kokoro import KModel
+
+    folder = Path(folder)
+    (folder / "voices").mkdir(parents=True, exist_ok=True)
+    vocab = {symbol: i + 1 for i, symbol in enumerate(dict.fromkeys(TINY_KOKORO_SYMBOLS))}  # 0: <bos>/<eos>/pad
+    config = {
+        "vocab": vocab, "n_token": len(vocab) + 1, "hidden_dim": 512, "style_dim": 128, "n_layer": 1, "max_dur": 3,
+        "dropout": 0.0, "text_encoder_kernel_size": 5, "n_mels": 80,
+        "plbert": {"hidden_size": 32, "num_attention_heads": 2, "intermediate_size": 64, "max_position_embeddings": 512,
+                   "num_hidden_layers": 1, "dropout": 0.1},
+        "istftnet": {"upsample_kernel_sizes": [20, 12], "upsample_rates": [10, 6], "gen_istft_hop_size": 5,
+                     "gen_istft_n_fft": 20, "resblock_dilation_sizes": [[1, 3, 5]], "resblock_kernel_sizes": [3],
+                     "upsample_initial_channel": 512},
+    }
+    (folder / "config.json").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+    empty = folder / "empty.pth"
+    torch.save({}, empty)  # KModel loads what a file holds: nothing, so the parts keep their seeded init
+    _seed()
+    model = KModel(repo_id="tiny/kokoro", config=config, model=str(empty))
+    empty.unlink()
+    parts = ("bert", "bert_encoder", "predictor", "text_encoder", "decoder")
+    torch.save({part: {k: v.half() if v.is_floating_point() else v for k, v in getattr(model, part).state_dict().items()}
+                for part in parts}, folder / weights)
+    for i, name in enumerate(voices):
+        generator = torch.Generator().manual_seed(100 + i)
+        torch.save(torch.randn(510, 1, 256, generator=generator) * 0.15, folder / "voices" / f"{name}.pt")
+    return folder
+
+
+#: The tiny LTX-2's sound: its vocoder makes 16 kHz stereo (100 mel frames a second x 160).
+TINY_LTX2_AUDIO_RATE = 16000
+
+
+def _tiny_gemma_tokenizer(folder: Path):
+    """A character-level ``GemmaTokenizer`` (BPE without merges): Gemma's special tokens, then each lower-case
+    letter, digit and punctuation mark, bare and after ``▁`` (a word's start). Anything else is ``<unk>``."""
+    from transformers import GemmaTokenizer
+
+    vocab = {"<pad>": 0, "<eos>": 1, "<bos>": 2, "<unk>": 3, "<mask>": 4, "▁": 5}
+    for char in "abcdefghijklmnopqrstuvwxyz0123456789.,!?'-":
+        vocab[char] = len(vocab)
+        vocab[f"▁{char}"] = len(vocab)
+    tokenizer = GemmaTokenizer(vocab=vocab, merges=[])
+    tokenizer.save_pretrained(str(folder))
+    return tokenizer
+
+
+def build_tiny_ltx2(folder: str | Path) -> Path:
+    """Build a tiny LTX-2 ``LTX2Pipeline`` (picture and sound together) into ``folder``; the same folder loads as
+    ``LTX2ImageToVideoPipeline``.
+
+    Every component is the real class, shaped like diffusers' LTX-2 pipeline tests, at LTX-2's own compression so
+    that the app's grid (8k+1 frames, sides of 32) holds: a 2-layer ``Gemma3ForConditionalGeneration`` (hidden 16,
+    a 1-layer SigLIP tower) with a character-level ``GemmaTokenizer``; ``LTX2TextConnectors`` over its 3 stacked
+    hidden states; a 2-layer ``LTX2VideoTransformer3DModel`` (video 2x8, audio 2x4, LTX-2.0's split RoPE);
+    an ``AutoencoderKLLTX2Video`` with 8-channel blocks, patch 4 and three downsamples (32x spatial, 8x temporal,
+    as LTX-2's); an ``AutoencoderKLLTX2Audio`` over 8 mel bins at 16 kHz, hop 160 (LTX-2's rate and hop: 25 audio
+    latents a second); an ``LTX2Vocoder`` up 10 x 16 to :data:`TINY_LTX2_AUDIO_RATE` Hz stereo; LTX-2's
+    ``FlowMatchEulerDiscreteScheduler``. The vocoder's weights are scaled up 3x so that what the transformer made
+reaches the waveform (two seeds make two sounds). About 3 MB; a 1-second clip at 64x64 takes under a second on an
+idle CPU.
+    """
+    from diffusers import (
+        AutoencoderKLLTX2Audio,
+        AutoencoderKLLTX2Video,
+        FlowMatchEulerDiscreteScheduler,
+        LTX2Pipeline,
+        LTX2VideoTransformer3DModel,
+    )
+    from diffusers.pipelines.ltx2 import LTX2TextConnectors, LTX2Vocoder
+    from transformers import Gemma3Config, Gemma3ForConditionalGeneration
+
+    folder = Path(folder)
+    tokenizer = _tiny_gemma_tokenizer(folder / "tokenizer")
+    _seed()
+    text_encoder = Gemma3ForConditionalGeneration(Gemma3Config(
+        text_config={"vocab_size": 96, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 2,
+                     "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8, "sliding_window": 64,
+                     "max_position_embeddings": 2048},
+        vision_config={"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+                       "image_size": 28, "patch_size": 14},
+        mm_tokens_per_image=4, boi_token_index=4, eoi_token_index=4, image_token_index=4,
+    ))
+    _seed()
+    connectors = LTX2TextConnectors(
+        caption_channels=16, text_proj_in_factor=3, video_connector_num_attention_heads=2,
+        video_connector_attention_head_dim=8, video_connector_num_layers=1, video_connector_num_learnable_registers=8,
+        audio_connector_num_attention_heads=2, audio_connector_attention_head_dim=8, audio_connector_num_layers=1,
+        audio_connector_num_learnable_registers=8, connector_rope_base_seq_len=32, rope_double_precision=False,
+        rope_type="split",
+    )
+    _seed()
+    transformer = LTX2VideoTransformer3DModel(
+        in_channels=4, out_channels=4, num_attention_heads=2, attention_head_dim=8, cross_attention_dim=16,
+        audio_in_channels=4, audio_out_channels=4, audio_num_attention_heads=2, audio_attention_head_dim=4,
+        audio_cross_attention_dim=8, num_layers=2, caption_channels=16, rope_double_precision=False,
+        rope_type="split",
+    )
+    _seed()
+    vae = AutoencoderKLLTX2Video(
+        latent_channels=4, block_out_channels=(8, 16, 32, 64), decoder_block_out_channels=(8, 16, 32),
+        layers_per_block=(1, 1, 1, 1, 1), decoder_layers_per_block=(1, 1, 1, 1), patch_size=4,
+        decoder_causal=False, spatial_compression_ratio=32, temporal_compression_ratio=8,
+    )
+    _seed()
+    audio_vae = AutoencoderKLLTX2Audio(
+        base_channels=4, ch_mult=(1,), num_res_blocks=1, resolution=32, latent_channels=2, mel_bins=8,
+    )
+    _seed()
+    vocoder = LTX2Vocoder(
+        in_channels=2 * 8, hidden_channels=32, out_channels=2, upsample_kernel_sizes=[20, 32],
+        upsample_factors=[10, 16], resnet_kernel_sizes=[3], resnet_dilations=[[1, 3, 5]],
+        output_sampling_rate=TINY_LTX2_AUDIO_RATE,
+    )
+    with torch.no_grad():  # at its random init the vocoder's biases drown its input: louder weights let it through
+        for weight in (p for p in vocoder.parameters() if p.ndim > 1):
+            weight.mul_(3.0)
+    scheduler = FlowMatchEulerDiscreteScheduler(  # LTX-2's (diffusers' conversion script)
+        use_dynamic_shifting=True, base_shift=0.95, max_shift=2.05, base_image_seq_len=1024, max_image_seq_len=4096,
+        shift_terminal=0.1,
+    )
+    pipeline = LTX2Pipeline(scheduler=scheduler, vae=vae, audio_vae=audio_vae, text_encoder=text_encoder,
+                            tokenizer=tokenizer, connectors=connectors, transformer=transformer, vocoder=vocoder)
+    return _save_pipeline(pipeline, folder)

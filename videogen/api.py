@@ -48,6 +48,8 @@ from videogen.generate.text_to_video import run_text_to_video
 from videogen.recognize.timeline import TimelineResult, longer_than_a_window, run_timeline
 from videogen.errors import InvalidInputError, ModelNotFoundError, VideogenError
 from videogen.api_plan import plan
+from videogen.api_sound import sound_tools
+from videogen.models.sound_models import SoundModelCache
 from videogen.serving.caps import Policy
 from videogen.serving.checks import check_request, check_text_length, check_texts, limit_decoders
 from videogen.serving.files import check_image, check_video_file
@@ -100,6 +102,7 @@ class Engine:
         self.device_choice: DeviceChoice = pick_device(device or settings.device)
         self.models = ModelCache(self.device_choice)
         self.edit_models = EditModelCache(self.device_choice.device)
+        self.sound_models = SoundModelCache(self.device_choice)
         self.policy = policy or Policy.local()
         limit_decoders(self.policy)
 
@@ -151,11 +154,12 @@ class Engine:
         spec = self.resolve(request.model, "t2v")
         params = resolve_params(spec, request)
         check_request(self.policy, spec, params)
+        tools = sound_tools(self.sound_models, sound, progress, cancel)
         result = run_text_to_video(
             self.models, spec, params, output=output, output_dir=Path(output_dir or load_settings().output_dir),
             progress=progress, cancel=cancel,
         )
-        return with_sound(result, sound)
+        return with_sound(result, sound, **tools)
 
     def image_to_video(
         self,
@@ -182,6 +186,7 @@ class Engine:
         picture = load_image(image)
         params = resolve_params(spec, request, image_size=picture.size)
         check_request(self.policy, spec, params)
+        tools = sound_tools(self.sound_models, sound, progress, cancel)
         result = run_image_to_video(
             self.models, spec, picture, params, output=output, output_dir=Path(output_dir or load_settings().output_dir),
             progress=progress, cancel=cancel,
@@ -190,7 +195,7 @@ class Engine:
         note = smaller_than_photo(spec, params, picture.size) if followed else None
         if note:
             result.warnings.append(note)
-        return with_sound(result, sound)
+        return with_sound(result, sound, **tools)
 
     def classify(
         self,
@@ -317,6 +322,7 @@ class Engine:
         for path in paths:
             check_image(path, self.policy) if is_image(path) else check_video_file(path, self.policy)
         options = compose_options(settings)
+        tools = sound_tools(self.sound_models, options, progress, cancel)
         folder = Path(output_dir or load_settings().output_dir)
         path = output_path(output, folder, "compose", re.sub(r"[^\w-]+", "_", Path(paths[0]).stem)[:40] if paths else "story")
         with tempfile.TemporaryDirectory(prefix=".compose-", dir=path.parent) as scratch:
@@ -326,12 +332,12 @@ class Engine:
                     raise InvalidInputError("story mode makes its own clips: give a story or photos and clips, not both")
                 paths = scene_clips(lines, lambda line, out: self.text_to_video(
                     line, model=model, output=out, progress=progress, cancel=cancel).path, Path(scratch))
-                options = replace(options, scene_lines=tuple(lines))
+                options = replace(options, scene_lines=tuple(lines), sound_prompt=options.sound_prompt or " ".join(lines))
             elif animate:
                 paths = animated(paths, is_image, lambda photo, out: self.image_to_video(
                     photo, ANIMATE_PROMPT, model=model, output=out, progress=progress, cancel=cancel).path, Path(scratch))
-            result = run_compose(paths, options, path, max_frame_pixels=self.policy.max_frame_pixels,
-                                 progress=progress, cancel=cancel)
+            result = run_compose(paths, options, path, max_frame_pixels=self.policy.max_frame_pixels, progress=progress,
+                                 cancel=cancel, **tools)
         for segment, line in zip(result.segments, options.scene_lines or ()):
             segment["input"] = line  # a scene's clip was made for the run: its line is its name
         return result

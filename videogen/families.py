@@ -5,8 +5,10 @@
 is recognised as, by its ``model_index.json``'s ``_class_name`` or ``config.json``'s ``architectures``
 (:func:`videogen.registry.family_from_config`).
 
-The sound families (``stable-audio``: text to audio; ``ltx2``: a clip and its sound together) have
-tasks of their own (``t2a``, ``t2av``), kept out of the registry's ``TASKS``.
+The sound family ``stable-audio`` (text to audio) has a task of its own (``t2a``), kept out of the registry's
+``TASKS``. ``ltx2`` (LTX-2) makes a clip and its sound together (``joint_audio``): it is a text-to-video and
+image-to-video family like the others, whose pipelines return the sound beside the frames (``t2av`` names the
+same pipeline for the sound tasks).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class Family:
     zero_shot: bool = False  # classifier that takes free-text labels
     float32_components: tuple[str, ...] = ()  # components the family's docs run in float32 (Wan's VAE)
     cfg_batched: bool = False  # guidance runs the conditional and unconditional passes as one batch of 2
+    joint_audio: bool = False  # the pipeline makes the clip's sound with its frames (its output's ``audio``)
+    min_side: int = 0  # the smallest height or width it decodes (0: its size_multiple)
 
 
 FAMILIES: dict[str, Family] = {
@@ -116,11 +120,13 @@ FAMILIES: dict[str, Family] = {
         Family(
             name="ltx2",  # LTX-2: one transformer denoising the video and the audio latents together
             library="diffusers",
-            config_classes=("LTX2Pipeline",),
-            pipelines={"t2av": "LTX2Pipeline"},
-            frame_step=8,
+            config_classes=("LTX2Pipeline", "LTX2ImageToVideoPipeline"),
+            pipelines={"t2v": "LTX2Pipeline", "i2v": "LTX2ImageToVideoPipeline", "t2av": "LTX2Pipeline"},
+            frame_step=8,  # the video VAE: 8x in time, 32x in space (a patch of 1)
             size_multiple=32,
-            cfg_batched=True,
+            cfg_batched=True,  # LTX2Pipeline concatenates [uncond, cond] when guidance > 1
+            joint_audio=True,  # frames and a 24 kHz stereo waveform from its vocoder (LTX2PipelineOutput.audio)
+            min_side=64,  # its video VAE's decoder pads by reflection: a latent side of 1 (32 px) cannot be decoded
         ),
         # speech (videogen/models/voices.py): the kokoro package's KModel over misaki's phonemes, 24 kHz mono
         Family(name="kokoro", library="kokoro", config_classes=(), pipelines={"tts": "KModel"}),

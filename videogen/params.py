@@ -223,12 +223,24 @@ NARRATION = Param("narration", "text", "Narration", "text spoken over the video,
                   "Chinese), and shown as subtitles", ("旁白", "逐句朗读的文字（英文或中文），并作为字幕显示"), metavar="TEXT",
                   placeholder="what the voice says", cap="max_prompt_chars")
 VOICE = Param("voice", "text", "Voice", "the narration's voice: espeak (offline, English or Mandarin from the text), "
-              "espeak:en-us, espeak:en-gb, espeak:cmn", ("声音", "旁白的声音：espeak（离线，按文字选英文或普通话）、"
-              "espeak:en-us、espeak:en-gb、espeak:cmn"), default="espeak", metavar="ID")
+              "espeak:en-us, espeak:en-gb, espeak:cmn; or a neural Kokoro-82M voice, downloaded once from the Hub "
+              "(Apache-2.0): kokoro:af_heart, kokoro:am_michael, kokoro:bf_emma, kokoro:bm_george (English), "
+              "kokoro-zh:zf_001, kokoro-zh:zm_010 (Chinese)", ("声音", "旁白的声音：espeak（离线，按文字选英文或普通话）、"
+              "espeak:en-us、espeak:en-gb、espeak:cmn；或神经网络声音 Kokoro-82M（从 Hub 下载一次，Apache-2.0）："
+              "kokoro:af_heart、kokoro:am_michael、kokoro:bf_emma、kokoro:bm_george（英文），kokoro-zh:zf_001、"
+              "kokoro-zh:zm_010（中文）"), default="espeak", metavar="ID")
 SUBTITLES = Param("subtitles", "choice", "Subtitles", "the narration as subtitles: soft (a text track, and a WebVTT "
                   "file beside the video), burn (drawn into the picture) or none", ("字幕", "旁白字幕：soft（字幕轨和旁边的 "
                   "WebVTT 文件）、burn（烧录进画面）或 none"), default="soft", choices=("soft", "burn", "none"))
-SOUND = (AUDIO, NARRATION, VOICE, SUBTITLES)  # a generated clip's "Add sound" (t2v, i2v)
+SOUND_MODEL = Param("sound_model", "text", "Sound model", "make the sound with this text-to-audio model instead of "
+                    "an audio file: stable-audio-open-1.0 (from the Hub, gated: accept its license on the Hub, set "
+                    "HF_TOKEN; best on a GPU)", ("声音模型", "用这个文生音频模型生成声音，代替音频文件：stable-audio-open-1.0"
+                    "（来自 Hub，需授权：在 Hub 上接受其许可并设置 HF_TOKEN；最好使用 GPU）"), metavar="ID",
+                    placeholder="none: the audio file, or silence")
+SOUND_PROMPT = Param("sound_prompt", "text", "Sound prompt", "what the made sound is (unset: the clip's prompt, or the "
+                     "story)", ("声音提示词", "要生成的声音（不填：使用视频的提示词或故事）"), metavar="TEXT",
+                     placeholder="e.g. calm piano music", cap="max_prompt_chars")
+SOUND = (AUDIO, SOUND_MODEL, SOUND_PROMPT, NARRATION, VOICE, SUBTITLES)  # a generated clip's "Add sound" (t2v, i2v)
 
 # -- composition settings: the Compose tab, /compose, `python -m videogen compose`, Engine.compose --
 
@@ -264,7 +276,10 @@ COMPOSE_FPS = Param("fps", "float", "FPS", "frames per second", ("帧率", "每�
 # -- the tasks ---------------------------------------------------------------------------------
 
 _API_ORDER = (MODEL, NEGATIVE_PROMPT, SEED, STEPS, GUIDANCE, FRAMES, HEIGHT, WIDTH, FPS)  # gradio_client's positions
-_ADD_SOUND = tuple(replace(p, surfaces=CLI_ONLY) for p in SOUND)  # the tabs' boxes for it: not yet
+# A generated clip's subtitles are soft or none: burned-in ones would redraw the pixels the model made
+_CLIP_SUBTITLES = replace(SUBTITLES, help="the narration as subtitles: soft (a text track, and a WebVTT file beside the "
+                          "clip) or none", zh=("字幕", "旁白字幕：soft（字幕轨和旁边的 WebVTT 文件）或 none"), choices=("soft", "none"))
+_ADD_SOUND = tuple(_CLIP_SUBTITLES if p is SUBTITLES else p for p in SOUND)  # the tabs' "Sound" accordion
 
 TEXT_TO_VIDEO = TaskParams(
     "t2v", "text_to_video",
@@ -296,7 +311,7 @@ COMPOSE = TaskParams(
     "Put photos and clips together into one video, with music (the video lasts as long as it; cuts on its beats if "
     "asked), narration and subtitles; or, in story mode, a script of one line per scene made into narrated clips.",
     "the video (H.264 MP4 with AAC sound), a status text and what was made (the CLI's --json object)", (MEDIA,),
-    (AUDIO, NARRATION, VOICE, SUBTITLES, SECONDS_PER_IMAGE, TRANSITION, BEAT_SYNC, STORY, ANIMATE, COMPOSE_MODEL,
+    (AUDIO, SOUND_MODEL, SOUND_PROMPT, NARRATION, VOICE, SUBTITLES, SECONDS_PER_IMAGE, TRANSITION, BEAT_SYNC, STORY, ANIMATE, COMPOSE_MODEL,
      COMPOSE_WIDTH, COMPOSE_HEIGHT, COMPOSE_FPS),
 )
 TASKS = {p.task: p for p in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, CLASSIFY, EDIT, COMPOSE)}

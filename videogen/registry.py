@@ -136,6 +136,23 @@ WAN22_DOWNLOAD_GB = round(sum(n for _, n in WAN22_TI2V_5B) * 4 / 1e9, 1)
 # (float32): the same files as Wan 2.1 1.3B's plus 2 bytes per transformer parameter. Not read from the Hub.
 ANYFLOW_DOWNLOAD_GB = round((22_723_671_744 + 507_591_892 + 2 * 1_421_752_384) / 1e9, 1)
 
+# LTX-2 19B (Lightricks, issue 19): picture and sound from one transformer (LTX2Pipeline). The distilled
+# checkpoint in diffusers' format, as diffusers' LTX-2 docs load it ("Distilled checkpoint generation"); Lightricks/LTX-2
+# holds the dev model's diffusers folders and the distilled one only as a single file. Not verified here (no Hub): the
+# repo's current files, revision, storage dtype and license text. Counted on LTX-2's published configs (videogen/published/):
+# Gemma 3 12B 12.19 B (its SigLIP tower included), the text connectors 1.43 B, the audio-video transformer 18.88 B, the
+# video VAE 1.22 B, the audio VAE 53 M, the vocoder 56 M (24 kHz stereo).
+LTX2_REPO = "rootonchair/LTX-2-19b-distilled"
+LTX2_19B = (("text_encoder", 12_187_325_040), ("connectors", 1_431_475_200), ("transformer", 18_876_174_592),
+            ("vae", 1_222_479_601), ("audio_vae", 53_248_146), ("vocoder", 55_592_802))
+LTX2_DOWNLOAD_GB = round(sum(n for _, n in LTX2_19B) * 2 / 1e9, 1)  # bfloat16, as diffusers' conversion saves it (≈)
+# The LTX-2 Community License: commercial use free only below the revenue threshold it sets; not non-commercial.
+LTX2_LICENSE = "ltx-2-community-license (free commercial use only below its revenue threshold; read the model card)"
+# The distilled checkpoint's recipe (diffusers' docs; DISTILLED_SIGMA_VALUES in diffusers.pipelines.ltx2.utils: 8
+# sigmas): 8 steps, guidance 1.0 (no second pass), 121 frames of 768x512 at 24 fps (5 s with its sound).
+LTX2_DEFAULTS = Defaults(frames=121, height=512, width=768, fps=24, steps=8, guidance=1.0)
+LTX2_CPU_PRESET = Defaults(frames=25, height=256, width=384, fps=24, steps=8, guidance=1.0)
+
 # CPU presets: one second of video at 384x256 (each family's frame and size grid), fewer steps
 LTX_CPU_PRESET = Defaults(frames=25, height=256, width=384, fps=24, steps=20, guidance=3.0)
 WAN22_CPU_PRESET = Defaults(frames=25, height=256, width=384, fps=24, steps=20, guidance=5.0)
@@ -176,6 +193,11 @@ MODELS: tuple[ModelSpec, ...] = (
         cpu_preset=WAN22_CPU_PRESET,
         description="Wan 2.2 text+image-to-video, 5B parameters, 720p",
     ),
+    ModelSpec(
+        id="ltx-2-19b-distilled", task="t2v", family="ltx2", repo_id=LTX2_REPO, license=LTX2_LICENSE,
+        download_gb=LTX2_DOWNLOAD_GB, components=LTX2_19B, defaults=LTX2_DEFAULTS, cpu_preset=LTX2_CPU_PRESET,
+        description="LTX-2 19B distilled (8 steps): the clip and its sound made together, 24 fps",
+    ),
     # ---- image to video ------------------------------------------------------------------------
     ModelSpec(
         id="ltx-video", task="i2v", family="ltx",
@@ -192,6 +214,11 @@ MODELS: tuple[ModelSpec, ...] = (
         defaults=Defaults(frames=121, height=704, width=1280, fps=24, steps=50, guidance=5.0),
         cpu_preset=WAN22_CPU_PRESET,
         description="Wan 2.2 TI2V 5B animating a still image, 720p",
+    ),
+    ModelSpec(
+        id="ltx-2-19b-distilled", task="i2v", family="ltx2", repo_id=LTX2_REPO, license=LTX2_LICENSE,
+        download_gb=LTX2_DOWNLOAD_GB, components=LTX2_19B, defaults=LTX2_DEFAULTS, cpu_preset=LTX2_CPU_PRESET,
+        description="LTX-2 19B distilled animating a still image, with the clip's sound",
     ),
     # ---- action recognition --------------------------------------------------------------------
     # X-CLIP fine-tuned on Kinetics-400 (8 frames of 224x224; text 12 layers x 512, vision ViT-B 12 x 768,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import numpy as np
 
 from videogen.compose import narration as speech
 from videogen.errors import InvalidInputError
-from videogen.media import Audio, probe
+from videogen.media import Audio, probe, read_audio
 from videogen.media.audio import AacTrack, aac_rate, fit, read_sound_file
 from videogen.media.encode import METADATA_KEY, read_metadata
 from videogen.media.probe import open_video
@@ -33,10 +34,12 @@ class SoundOptions:
     narration: str | None = None
     voice: str | None = None
     subtitles: str | None = "soft"
+    sound_model: str | None = None  # a text-to-audio model makes the sound (its maker is passed in)
+    sound_prompt: str | None = None  # what it makes (None: the clip's prompt)
 
     @property
     def asked(self) -> bool:
-        return bool(self.audio or (self.narration or "").strip())
+        return bool(self.audio or self.sound_model or (self.narration or "").strip())
 
     def check(self) -> None:
         if self.subtitles not in (None, "soft", "burn", "none"):
@@ -44,7 +47,10 @@ class SoundOptions:
         if self.subtitles == "burn":
             raise InvalidInputError("burned-in subtitles are for compositions (compose --subtitles burn): a generated "
                                     "clip gets soft subtitles, which leave its pixels as they were made")
-        speech.check_voice(self.voice)
+        if self.audio and self.sound_model:
+            raise InvalidInputError("give an audio file or a sound model, not both: each is the clip's sound")
+        if speech.is_espeak(self.voice):  # any other voice is checked by whoever loads it (the speaker)
+            speech.check_voice(self.voice)
 
 
 def looped(audio: Audio, duration_s: float) -> Audio:
@@ -60,23 +66,37 @@ def looped(audio: Audio, duration_s: float) -> Audio:
     return Audio(samples, audio.rate)
 
 
-def add_sound(path: str | Path, options: SoundOptions) -> dict[str, Any]:
+def add_sound(path: str | Path, options: SoundOptions, maker: Callable[[str, float], Audio] | None = None,
+              prompt: str = "", speaker: speech.Speaker | None = None) -> dict[str, Any]:
     """Give the clip at ``path`` the sound ``options`` ask for, in place (written beside it, then
-    renamed over it). Returns the ``"audio"`` object of the clip's JSON, with ``"subtitles"``."""
+    renamed over it): an audio file, or the sound ``maker(prompt, seconds)`` makes (the text-to-audio
+    model; ``options.sound_prompt``, else the clip's ``prompt``), and the narration (said by eSpeak NG,
+    or by ``speaker(line)``, the neural voice the caller loaded). Returns the
+    ``"audio"`` object of the clip's JSON, with ``"subtitles"``."""
     # 1. The sound: the music fitted to the clip, the narration spoken over it.
     options.check()
     path = Path(path)
     duration = probe(path).duration
     music = looped(read_sound_file(options.audio), duration) if options.audio else None
+    made = (options.sound_prompt or prompt).strip()
+    if options.sound_model:
+        if maker is None or not made:
+            raise InvalidInputError("a sound model needs a sound prompt (what the sound is) and its maker")
+        music = looped(maker(made, duration), duration)
+    own = read_audio(path) if music is None else None  # a clip made with its sound (LTX-2): the voice goes over it
+    music = own if music is None else music
     lines = speech.sentences(options.narration or "")
-    placed = speech.place(lines, [speech.speak(line, options.voice) for line in lines], lead_s=0.3)
+    say = speech.speaker_for(options.voice, speaker)
+    placed = speech.place(lines, [say(line) for line in lines], lead_s=0.3)
     voice = speech.voice_track(placed, duration, aac_rate(music.rate) if music else speech.RATE,
                                music.channels if music else 1) if placed else None
     audio = speech.mix(music, voice, duration)
     cues = speech.cues(placed, duration) if options.subtitles != "none" else []
     if placed and placed[-1].end_s > duration + 0.05:
         logger.info("the narration of %s runs past its end and is cut", path.name)
-    source = " + ".join([*([Path(options.audio).name] if music is not None else []),
+    source = " + ".join([*([Path(options.audio).name] if options.audio else []),
+                         *([f"{options.sound_model}: {made}"] if options.sound_model else []),
+                         *([str(read_metadata(path).get("audio") or "the clip's own sound")] if own is not None else []),
                          *([f"narration ({options.voice or speech.DEFAULT_VOICE})"] if placed else [])])
 
     # 2. A new MP4: the picture's packets copied, the AAC track and the text track beside them.
@@ -120,12 +140,14 @@ def _remux(source: Path, target: Path, audio: Audio | None, cues: list[Cue], met
             text.write()
 
 
-def with_sound(result: Any, options: SoundOptions) -> Any:
-    """A generated clip's result, its file given the sound ``options`` ask for (unchanged when none);
+def with_sound(result: Any, options: SoundOptions, maker: Callable[[str, float], Audio] | None = None,
+               speaker: speech.Speaker | None = None) -> Any:
+    """A generated clip's result, its file given the sound ``options`` ask for (unchanged when none;
+    ``maker``: the text-to-audio model, prompted by the clip's prompt unless a sound prompt is given);
     ``result.audio`` says what it has."""
     if not options.asked:
         return result
-    added = add_sound(result.path, options)
+    added = add_sound(result.path, options, maker, result.prompt, speaker)
     result.audio = added["audio"]
     if added["late_narration"]:
         result.warnings.append("The narration is longer than the clip: its end is cut. Ask for more frames, or say less.")

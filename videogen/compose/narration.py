@@ -3,7 +3,9 @@
 The offline voice is eSpeak NG (Debian's ``espeak-ng``: formant synthesis, no download, English and
 Mandarin Chinese among its languages). :func:`speak` says one line; the voice ``"espeak"`` picks
 the language from the text (Chinese characters: Mandarin, else American English), and
-``"espeak:VOICE"`` names any of ``espeak-ng --voices`` (``espeak:en-gb``, ``espeak:cmn``).
+``"espeak:VOICE"`` names any of ``espeak-ng --voices`` (``espeak:en-gb``, ``espeak:cmn``). Any other
+voice (the neural ones, ``kokoro:af_heart``) is said by a :data:`Speaker` the caller passes in, so that
+this room never loads a model.
 :func:`sentences` splits a narration into the lines that are spoken and subtitled one by one;
 :func:`place` lays spoken lines one after another and :func:`mix` puts them over the music, which is
 turned down (ducked) while someone speaks.
@@ -17,6 +19,7 @@ import re
 import shutil
 import subprocess
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +42,8 @@ MAX_LINE_CHARS = 1000
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*")
 
+Speaker = Callable[[str], Audio]  # a line -> its speech, in the voice the caller chose
+
 
 @dataclass(frozen=True)
 class Spoken:
@@ -58,7 +63,14 @@ def language_voice(text: str) -> str:
     return "cmn" if _CJK.search(text) else "en-us"
 
 
+def is_espeak(voice: str | None) -> bool:
+    """Whether ``voice`` is eSpeak NG's (unset, ``espeak`` or ``espeak:VOICE``), said by :func:`speak`."""
+    voice = (voice or DEFAULT_VOICE).strip()
+    return voice == "espeak" or voice.startswith("espeak:")
+
+
 def check_voice(voice: str | None) -> str:
+    """``voice`` as an eSpeak NG voice, or a clear refusal."""
     voice = (voice or DEFAULT_VOICE).strip()
     if voice not in VOICES and not re.fullmatch(r"espeak:[A-Za-z0-9-]{2,24}", voice):
         raise InvalidInputError(f"unknown voice {voice!r}: the voices are {', '.join(VOICES)} "
@@ -97,6 +109,18 @@ def _wav(data: bytes) -> Audio:
         raise SpeechError(f"eSpeak NG wrote {8 * width}-bit samples; 16-bit were expected")
     pcm = np.frombuffer(data[start:start + (len(data) - start) // (2 * channels) * 2 * channels], "<i2")
     return Audio(pcm.reshape(-1, channels).T.astype(np.float32) / 32768.0, rate)
+
+
+def speaker_for(voice: str | None, neural: Speaker | None) -> Speaker:
+    """What says each line: eSpeak NG for its voices, else ``neural`` (which the caller made for
+    ``voice``); a voice that is neither is refused."""
+    if is_espeak(voice):
+        check_voice(voice)
+        return lambda line: speak(line, voice)
+    if neural is None:
+        raise InvalidInputError(f"unknown voice {voice!r} here: eSpeak NG's are {', '.join(VOICES)}; a neural voice "
+                                "(kokoro:af_heart) is loaded by videogen.compose / Engine.compose, which pass it in")
+    return neural
 
 
 def sentences(text: str) -> list[str]:

@@ -12,7 +12,7 @@ from videogen.compose.recipe import ComposeOptions
 from videogen.errors import InvalidInputError
 from videogen.values import check_choice, check_range, number, whole
 
-KEYS = ("audio", "narration", "voice", "subtitles", "seconds_per_image", "transition", "beat_sync", "width", "height", "fps")
+KEYS = ("audio", "sound_model", "sound_prompt", "narration", "voice", "subtitles", "seconds_per_image", "transition", "beat_sync", "width", "height", "fps")
 
 
 def compose_options(values: dict[str, Any]) -> ComposeOptions:
@@ -21,7 +21,8 @@ def compose_options(values: dict[str, Any]) -> ComposeOptions:
     if unknown:
         raise InvalidInputError(f"compose has no setting {', '.join(unknown)}: its settings are {', '.join(KEYS)}")
     table = {p.name: p for p in params.COMPOSE.settings}
-    text = {name: (str(values.get(name) or "").strip() or None) for name in ("audio", "narration", "voice")}
+    text = {name: (str(values.get(name) or "").strip() or None)
+            for name in ("audio", "sound_model", "sound_prompt", "narration", "voice")}
     numbers: dict[str, Any] = {}
     for name in ("seconds_per_image", "fps"):
         value = number(name, values.get(name) if values.get(name) not in ("", 0) else None)
@@ -34,7 +35,8 @@ def compose_options(values: dict[str, Any]) -> ComposeOptions:
             check_range(table[name], value)
         numbers[name] = value
     return ComposeOptions(
-        audio=text["audio"], narration=text["narration"], voice=text["voice"],
+        audio=text["audio"], sound_model=text["sound_model"], sound_prompt=text["sound_prompt"],
+        narration=text["narration"], voice=text["voice"],
         subtitles=check_choice(table["subtitles"], values.get("subtitles") or None),
         transition=check_choice(table["transition"], values.get("transition") or None),
         beat_sync=bool(values.get("beat_sync")), **numbers,
@@ -48,5 +50,7 @@ def sound_options(policy: Any, settings: dict[str, Any]) -> SoundOptions:
 
     taken = {p.name: settings.pop(p.name, None) for p in params.SOUND}
     check_text_length(policy, "narration", taken["narration"])
+    check_text_length(policy, "sound_prompt", taken["sound_prompt"])
     return SoundOptions(audio=(taken["audio"] or None), narration=(taken["narration"] or None),
-                        voice=(taken["voice"] or None), subtitles=taken["subtitles"] or "soft")
+                        voice=(taken["voice"] or None), subtitles=taken["subtitles"] or "soft",
+                        sound_model=(taken["sound_model"] or None), sound_prompt=(taken["sound_prompt"] or None))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ import numpy as np
 
 from videogen.compose import beats as rhythm
 from videogen.compose import narration as speech
+from videogen.compose.add_sound import looped
 from videogen.compose.captions import Burner
 from videogen.compose.shots import ClipShot, PhotoShot, read_source
 from videogen.errors import GenerationCancelled, InvalidInputError
@@ -52,6 +54,8 @@ class ComposeOptions:
     """How to put the inputs together; see the module's docstring."""
 
     audio: str | None = None
+    sound_model: str | None = None  # a text-to-audio model makes the music (its maker is passed to run_compose)
+    sound_prompt: str | None = None
     narration: str | None = None
     scene_lines: tuple[str, ...] | None = None
     voice: str | None = None
@@ -76,11 +80,16 @@ class ComposeOptions:
             value = getattr(self, name)
             if value is not None and not (isinstance(value, int) and 16 <= value <= 4096 and value % 2 == 0):
                 raise InvalidInputError(f"{name} must be an even number of pixels from 16 to 4096, got {value!r}")
-        if self.beat_sync and not self.audio:
+        if self.beat_sync and not (self.audio or self.sound_model):
             raise InvalidInputError("beat sync needs music: give an audio file (--audio) to cut on its beats")
+        if self.audio and self.sound_model:
+            raise InvalidInputError("give an audio file or a sound model, not both: each is the video's music")
+        if self.sound_model and not (self.sound_prompt or "").strip():
+            raise InvalidInputError("a sound model needs a sound prompt: say what the music is (--sound-prompt)")
         if self.narration and self.scene_lines:
             raise InvalidInputError("give a narration or a story's lines, not both")
-        speech.check_voice(self.voice)
+        if speech.is_espeak(self.voice):  # any other voice is checked by whoever loads it (the speaker)
+            speech.check_voice(self.voice)
 
     @property
     def subtitle_mode(self) -> str:
@@ -145,8 +154,11 @@ def shot_lengths(wanted: list[float], fixed: list[bool], total: float | None) ->
 
 def run_compose(inputs: list[str | Path], options: ComposeOptions, output: str | Path, *,
                 max_frame_pixels: int | None = None, progress: ProgressFn | None = None,
-                cancel: threading.Event | None = None) -> ComposeResult:
-    """Put ``inputs`` (photos and clips, in order) together as ``options`` say; see the module's docstring."""
+                cancel: threading.Event | None = None, maker: Callable[[str, float], Audio] | None = None,
+                speaker: speech.Speaker | None = None) -> ComposeResult:
+    """Put ``inputs`` (photos and clips, in order) together as ``options`` say; see the module's docstring.
+    ``maker(prompt, seconds)``: the sound model, when ``options.sound_model`` names one; ``speaker(line)``:
+    the neural voice, when ``options.voice`` is not eSpeak NG's."""
     # 1. Check, and read everything in: the inputs, the music, the narration spoken.
     options.check()
     if not inputs:
@@ -158,7 +170,8 @@ def run_compose(inputs: list[str | Path], options: ComposeOptions, output: str |
     music = read_sound_file(options.audio) if options.audio else None
     warnings: list[str] = []
     lines = list(options.scene_lines) if options.scene_lines else speech.sentences(options.narration or "")
-    spoken = [speech.speak(line, options.voice) for line in lines]
+    say = speech.speaker_for(options.voice, speaker)
+    spoken = [say(line) for line in lines]
     read = time.perf_counter()
 
     # 2. The timeline: each shot's length, the whole length, the cuts (on the beats when asked).
@@ -176,6 +189,10 @@ def run_compose(inputs: list[str | Path], options: ComposeOptions, output: str |
     lengths = shot_lengths(wanted, [not s.is_photo for s in sources], total)
     duration = total if total is not None else sum(lengths)
     count = max(1, round(duration * fps))
+    if options.sound_model:  # the music made for it, as long as it (looped past the model's longest)
+        if maker is None:
+            raise InvalidInputError(f"the sound model {options.sound_model} was named but not loaded (Engine.compose loads it)")
+        music = looped(maker(options.sound_prompt or "", duration), duration)
     targets = np.cumsum(lengths)[:-1]
     beat_info = None
     if options.beat_sync and music is not None:
@@ -278,7 +295,9 @@ def _clips_sound(sources: list[Any], bounds: list[int], fps: float) -> Audio | N
 
 def _source_name(options: ComposeOptions, music: Audio | None, base: Audio | None, voice: Audio | None) -> str | None:
     parts = []
-    if music is not None:
+    if options.sound_model:
+        parts.append(f"{options.sound_model}: {options.sound_prompt}")
+    elif music is not None:
         parts.append(Path(options.audio or "").name)
     elif base is not None:
         parts.append("the clips' own sound")

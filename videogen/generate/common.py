@@ -112,7 +112,8 @@ VideoResult = make_dataclass(
      ("timings", dict[str, float], field(default_factory=dict)),
      ("understood", str | None, field(default=None)),  # what a prompt-parsing model made of the prompt
      ("warnings", list[str], field(default_factory=list)),  # e.g. a prompt outside a shapes model's world
-     ("audio", dict[str, Any] | None, field(default=None))],  # the clip's sound ("Add sound"); None: silent
+     # the clip's sound: made with the picture (LTX-2) or added ("Add sound"); None: silent
+    ("audio", dict[str, Any] | None, field(default=None))],
     bases=(_ResultMethods,),
 )
 VideoResult.__module__ = __name__
@@ -155,7 +156,7 @@ def _value(param: Param, value: Any) -> Any:
 
 def min_side(spec: ModelSpec) -> int:
     """The smallest height or width a model is run at."""
-    return max(spec.size_step, MIN_SIDE)
+    return max(spec.size_step, MIN_SIDE, spec.family_info.min_side)
 
 
 def size_for_image(
@@ -301,6 +302,16 @@ def step_reporter(
 
     return on_step
 
+
+
+def run_generator(generator: Any, params: GenerationParams, image: Any | None, on_step: Callable[..., None]
+                  ) -> tuple[Any, str | None, Any]:
+    """(frames, understood, sound): a joint audio-video generator (``generate_av``: LTX-2) gives the clip's sound
+    with its frames, as long as the picture; any other gives None (a silent clip)."""
+    if hasattr(generator, "generate_av"):
+        return generator.generate_av(params, image, on_step)
+    frames, understood = generator.generate(params, image, on_step)
+    return frames, understood, None
 
 
 def output_path(output: str | Path | None, output_dir: Path, task: str, tag: int | str) -> Path:

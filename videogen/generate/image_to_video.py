@@ -20,9 +20,11 @@ from videogen.generate.common import (
     check_inputs,
     memory_guard,
     output_path,
+    run_generator,
     step_reporter,
 )
-from videogen.generate.text_to_video import encode_reporter, recipe, timings
+from videogen.generate.text_to_video import encode_reporter, recipe, sound_recipe, timings
+from videogen.models.joint_av import sound_summary
 from videogen.registry import ModelSpec
 from videogen.media import write_video
 
@@ -151,13 +153,15 @@ def run_image_to_video(
     # 3. Denoise from the image, reporting each step; Cancel stops at the next step.
     with memory_guard(spec, params, "generating"):
         on_step = step_reporter(progress, cancel, getattr(generator, "progress_stage", "denoise"))  # steps, or frame batches
-        frames, understood = generator.generate(params, conditioning, on_step)
+        frames, understood, sound = run_generator(generator, params, conditioning, on_step)  # LTX-2: its sound too
     generated = time.perf_counter()
 
-    # 4. Encode, with the recipe in the file's metadata.
+    # 4. Encode (the sound as AAC beside the picture), with the recipe in the file's metadata.
     if progress:
         progress(Progress("encode", 0, 1, "", "Encoding H.264"))
-    write_video(frames, path, params.fps, metadata=recipe(spec, params, image="(input image)"), on_frame=encode_reporter(progress))
+    audio = sound_summary(spec, sound) if sound is not None else None
+    write_video(frames, path, params.fps, metadata=recipe(spec, params, image="(input image)", **sound_recipe(audio)),
+                on_frame=encode_reporter(progress), audio=sound)
     encoded = time.perf_counter()
-    return VideoResult.of(params, path=str(path), model=spec.id, frames=frames,
+    return VideoResult.of(params, path=str(path), model=spec.id, frames=frames, audio=audio,
                           timings=timings(start, loaded, generated, encoded), understood=understood, warnings=warnings)

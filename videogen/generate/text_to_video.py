@@ -1,4 +1,4 @@
-"""Text to video: a prompt in, an H.264 clip out."""
+"""Text to video: a prompt in, an H.264 clip out (with an AAC track when the model makes the sound too: LTX-2)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from videogen.generate.common import (
     check_inputs,
     memory_guard,
     output_path,
+    run_generator,
     step_reporter,
 )
+from videogen.models.joint_av import sound_summary
 from videogen.registry import ModelSpec
 from videogen.media import write_video
 
@@ -44,19 +46,26 @@ def run_text_to_video(
     warnings = generator.input_warnings(params.prompt, None)
     loaded = time.perf_counter()
 
-    # 3. Denoise, reporting each step; Cancel stops at the next step.
+    # 3. Denoise, reporting each step; Cancel stops at the next step. A joint model makes the sound too.
     with memory_guard(spec, params, "generating"):
         on_step = step_reporter(progress, cancel, getattr(generator, "progress_stage", "denoise"))  # steps, or frame batches
-        frames, understood = generator.generate(params, None, on_step)
+        frames, understood, sound = run_generator(generator, params, None, on_step)
     generated = time.perf_counter()
 
-    # 4. Encode, with the recipe in the file's metadata.
+    # 4. Encode (the sound as AAC beside the picture), with the recipe in the file's metadata.
     if progress:
         progress(Progress("encode", 0, 1, "", "Encoding H.264"))
-    write_video(frames, path, params.fps, metadata=recipe(spec, params), on_frame=encode_reporter(progress))
+    audio = sound_summary(spec, sound) if sound is not None else None
+    write_video(frames, path, params.fps, metadata=recipe(spec, params, **sound_recipe(audio)),
+                on_frame=encode_reporter(progress), audio=sound)
     encoded = time.perf_counter()
-    return VideoResult.of(params, path=str(path), model=spec.id, frames=frames,
+    return VideoResult.of(params, path=str(path), model=spec.id, frames=frames, audio=audio,
                           timings=timings(start, loaded, generated, encoded), understood=understood, warnings=warnings)
+
+
+def sound_recipe(audio: dict | None) -> dict:
+    """The metadata's ``audio`` entry (where the clip's sound came from, as "Add sound" writes it), or nothing."""
+    return {"audio": audio["source"]} if audio else {}
 
 
 def recipe(spec: ModelSpec, params: GenerationParams, **extra: object) -> dict:

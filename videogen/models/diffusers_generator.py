@@ -4,10 +4,11 @@
 float32, as its docstring does), places it with diffusers' own switches (:func:`apply_plan`) and frees
 everything again if loading fails. :class:`DiffusersGenerator` runs it with each family's own
 settings (:func:`family_kwargs`): Wan's ``flow_shift`` by resolution, LTX's frame rate and decode
-noise. When the plan puts the text encoder on the CPU, the prompt is encoded there and only the
-embeddings travel to the GPU. When a CPU plan frees the text encoder after encoding
-(``free_text_encoder``), the embeddings of the last prompt are kept and the encoder is read again
-from disk only for a new prompt.
+noise; LTX-2's guidance and distilled sigmas, and the sound it makes with the frames
+(:mod:`videogen.models.joint_av`; :meth:`DiffusersGenerator.generate_av`). When the plan puts the text
+encoder on the CPU, the prompt is encoded there and only the embeddings travel to the GPU. When a CPU
+plan frees the text encoder after encoding (``free_text_encoder``), the embeddings of the last prompt
+are kept and the encoder is read again from disk only for a new prompt.
 
 AnyFlow's Hub repos were published with NVlabs' class names in their configs (``WanAnyFlowPipeline``,
 ``FAR_Wan_Transformer3DModel``, ``FlowMapDiscreteScheduler``: diffusers PR #13745), which stock
@@ -34,6 +35,7 @@ from videogen.device import release_memory
 from videogen.errors import OutOfMemoryError
 from videogen.sizing.memory import MemoryPlan
 from videogen.sizing.tokens import TEXT_TOKENS
+from videogen.models.joint_av import ltx2_kwargs, made_sound
 from videogen.models.previews import LatentPreview, video_latents
 from videogen.registry import ModelSpec
 
@@ -43,6 +45,7 @@ logger = logging.getLogger(__name__)
 ENCODE_OUTPUTS = {
     "wan": ("prompt_embeds", "negative_prompt_embeds"),
     "ltx": ("prompt_embeds", "prompt_attention_mask", "negative_prompt_embeds", "negative_prompt_attention_mask"),
+    "ltx2": ("prompt_embeds", "prompt_attention_mask", "negative_prompt_embeds", "negative_prompt_attention_mask"),
     "anyflow": ("prompt_embeds", "negative_prompt_embeds"),
 }
 # Components loaded by their diffusers class whatever the folder's config names (see the module docstring).
@@ -73,6 +76,8 @@ def family_kwargs(pipe: Any, spec: ModelSpec, params: Any) -> dict[str, Any]:
         kwargs["frame_rate"] = int(round(params.fps))  # LTX scales its positional encoding by the frame rate
         if getattr(pipe.vae.config, "timestep_conditioning", False):
             kwargs.update(LTX_DECODE)
+    elif spec.family == "ltx2":  # its frame rate, one guidance for picture and sound, the distilled sigmas
+        kwargs.update(ltx2_kwargs(pipe, spec, params))
     return kwargs
 
 
@@ -93,6 +98,12 @@ class DiffusersGenerator:
         return []
 
     def generate(self, params: Any, image: Any | None, on_step: Any) -> tuple[np.ndarray, str | None]:
+        frames, understood, _sound = self.generate_av(params, image, on_step)
+        return frames, understood
+
+    def generate_av(self, params: Any, image: Any | None, on_step: Any) -> tuple[np.ndarray, str | None, Any]:
+        """:meth:`generate`, and the sound the pipeline made with the frames (a :class:`videogen.media.Audio`
+        as long as the clip), or None for a silent family."""
         import torch
 
         every = max(1, params.steps // PREVIEWS_PER_RUN)
@@ -130,21 +141,25 @@ class DiffusersGenerator:
                 # 2. A text encoder planned on the CPU encodes there; only the embeddings move. One that
                 #    the plan frees after encoding encodes each prompt once.
                 kwargs.update(self.prompt_kwargs(params, kwargs.get("max_sequence_length")))
-                # 3. Denoise and decode.
-                video = self.pipe(**kwargs).frames[0]  # (T, H, W, 3) floats in [0, 1]
+                # 3. Denoise and decode (LTX-2: the sound too, by its audio VAE and vocoder).
+                output = self.pipe(**kwargs)
+                video = output.frames[0]  # (T, H, W, 3) floats in [0, 1]
+                joint = self.spec.family_info.joint_audio and getattr(output, "audio", None) is not None
+                sound = made_sound(self.pipe, output.audio, len(video), params.fps) if joint else None
         except torch.OutOfMemoryError as exc:
             release_memory()
             raise OutOfMemoryError(
                 f"{self.spec.id} ran out of GPU memory at {params.frames} frames of {params.width}x{params.height}. "
                 "Try fewer frames or a smaller size, or close other GPU programs."
             ) from exc
-        return to_uint8(np.asarray(video)), None
+        return to_uint8(np.asarray(video)), None, sound
 
     def preview(self, latents: Any, params: Any) -> np.ndarray | None:
         """The current latents as an RGB strip (None if this model's VAE cannot fit a projection)."""
+        family = "ltx" if self.spec.family == "ltx2" else self.spec.family  # LTX-2 packs its video latents as LTX
         if self._preview is None:
             try:
-                self._preview = LatentPreview.fit(self.pipe, self.spec.family)
+                self._preview = LatentPreview.fit(self.pipe, family)
             except (RuntimeError, ValueError, AttributeError, NotImplementedError) as exc:
                 logger.info("No previews for %s: %s", self.spec.id, exc)
                 self._preview = False
@@ -152,7 +167,7 @@ class DiffusersGenerator:
             return None
         if self.spec.family == "anyflow":  # AnyFlowPipeline denoises (B, T, C, H, W); previews read (B, C, T, H, W)
             latents = latents.transpose(1, 2)
-        video = video_latents(self.pipe, self.spec.family, latents, params.frames, params.height, params.width)
+        video = video_latents(self.pipe, family, latents, params.frames, params.height, params.width)
         return self._preview.image(video)
 
     def prompt_kwargs(self, params: Any, max_tokens: int | None) -> dict[str, Any]:
@@ -330,8 +345,9 @@ def load_generator(
             for name in ("text_encoder", "text_encoder_2"):
                 if getattr(pipe, name, None) is not None:
                     compute_blocks_in_float32(getattr(pipe, name))
-            if getattr(pipe, "transformer", None) is not None:
-                take_float32(pipe.transformer)
+            for name in ("transformer", "connectors"):  # what takes the encoder's output (LTX-2: its text connectors)
+                if getattr(pipe, name, None) is not None:
+                    take_float32(getattr(pipe, name))
     except torch.OutOfMemoryError as exc:
         del pipe
         release_memory()

@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 PUBLISHED_DIR = Path(__file__).resolve().parents[1] / "published"
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2, "float8_e4m3fn": 1}
 MODEL_COMPONENTS = ("text_encoder", "text_encoder_2", "image_encoder", "transformer", "transformer_2", "vae",
-                    "projection_model")  # the last: Stable Audio's (videogen/sizing/sound.py)
+                    "projection_model",  # Stable Audio's (videogen/sizing/sound.py)
+                    "connectors", "audio_vae", "vocoder")  # LTX-2's: text connectors, the sound's VAE and vocoder
 
 
 @dataclass(frozen=True)
@@ -172,10 +173,10 @@ def _construct(entry: dict[str, Any], config: dict[str, Any], device: str) -> An
     import torch
 
     with torch.device(device):
-        if entry["library"] == "diffusers":
-            import diffusers
+        if entry["library"].split(".")[0] == "diffusers":  # or a pipeline's module: diffusers.pipelines.ltx2
+            import importlib
 
-            module = getattr(diffusers, entry["class"]).from_config(config)
+            module = getattr(importlib.import_module(entry["library"]), entry["class"]).from_config(config)
         else:
             import transformers
 

@@ -37,14 +37,14 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 
-from videogen.registry import MODELS, ModelSpec
-from videogen.sizing.components import component_sizes, published
-from videogen.sizing.tokens import TEXT_TOKENS, latent_tokens, transformer_width
+from videogen.registry import ModelSpec
+from videogen.sizing.components import component_sizes
+from videogen.sizing.tokens import TEXT_TOKENS, latent_tokens, text_encoder_shape, transformer_width
 
 # FLOPs of one VAE decode per output pixel of each frame (torch.utils.flop_counter on the full-size
 # VAEs, meta device: 9 frames 128x128 and 17 frames 256x384 agree to 1.3 %). AnyFlow decodes with
 # Wan 2.1's VAE; Wan 2.2's (16x spatial compression, a size step of 32) does 18.7 MFLOP.
-VAE_FLOPS_PER_PIXEL = {"wan": 8.6e6, "anyflow": 8.6e6, "ltx": 0.92e6}
+VAE_FLOPS_PER_PIXEL = {"wan": 8.6e6, "anyflow": 8.6e6, "ltx": 0.92e6, "ltx2": 1.4e6}  # LTX-2: 1.44 / 1.35 MFLOP
 WAN22_VAE_FLOPS_PER_PIXEL = 18.7e6
 # Each stage's share of the bfloat16 matmul rate (seconds = FLOPs / (rate x efficiency)), measured on the
 # development machine (2-core Xeon with AMX: 1,440 GFLOP/s): AnyFlow 1.3B at 17 frames of 384x256 in CPU
@@ -107,22 +107,12 @@ class Estimate:
 # Work
 
 
-def _config(spec: ModelSpec, name: str) -> dict | None:
-    """A component's published config: the model's own, else that of a registry model of its family."""
-    for repo_id in [spec.repo_id, *(m.repo_id for m in MODELS if m.family == spec.family and not m.local)]:
-        try:
-            return published(repo_id)["components"][name]["config"]
-        except (FileNotFoundError, KeyError):
-            continue
-    return None
-
-
 def text_encoder_flops(spec: ModelSpec, params: int) -> float:
     """One forward of the text encoder over the family's padded prompt length."""
     tokens = TEXT_TOKENS.get(spec.family, 512)
-    config = _config(spec, "text_encoder") or {"vocab_size": 32128, "d_model": 4096, "num_layers": 24}
-    embedding = config["vocab_size"] * config["d_model"]
-    attention = 4 * tokens**2 * config["d_model"] * config["num_layers"]
+    shape = text_encoder_shape(spec)
+    embedding = shape["vocab"] * shape["hidden"]
+    attention = 4 * tokens**2 * shape["hidden"] * shape["layers"]
     return 2.0 * max(params - embedding, 0) * tokens + attention
 
 
@@ -200,6 +190,8 @@ def estimate(
     sizes = {c.name: c for c in component_sizes(spec, "bfloat16", params)}
     passes = 2 if guidance > 1.0 else 1  # guidance adds the negative prompt and the unconditional pass
     text = sum(text_encoder_flops(spec, c.params) for name, c in sizes.items() if name.startswith("text_encoder"))
+    if "connectors" in sizes:  # LTX-2's text connectors run once a prompt too, over every text token
+        text += 2.0 * sizes["connectors"].params * TEXT_TOKENS.get(spec.family, 512)
     step = transformer_flops(spec, sizes["transformer"].params, frames, height, width) if "transformer" in sizes else 0.0
     on_disk = spec.download_gb * 1e9 or sum(c.params * 4 for c in sizes.values())  # float32 files at most
     text_efficiency = TEXT_EFFICIENCY.get(spec.family, EFFICIENCY["text_encoder"])

@@ -39,7 +39,7 @@ from typing import Literal
 
 from videogen.registry import ModelSpec
 from videogen.sizing.components import DTYPE_BYTES, ComponentSize, component_sizes
-from videogen.sizing.tokens import TEXT_TOKENS, latent_tokens, transformer_width
+from videogen.sizing.tokens import TEXT_TOKENS, latent_tokens, text_encoder_shape, transformer_width
 from videogen.units import GIB, gib
 Placement = Literal["gpu", "offload", "stream", "cpu"]
 STRATEGIES = ("resident", "model_offload", "text_encoder_cpu", "group_offload")
@@ -50,9 +50,10 @@ RAM_BASE = int(2.0 * GIB)  # Python, torch, gradio and friends before any model
 # VAE decode working set, bytes per output pixel of one decoded chunk, at the VAE's dtype size 4.
 # Measured on full-size VAEs with random weights (peak RSS, CPU, float32/bfloat16 scaled to 4 bytes):
 # AnyFlow decodes with Wan 2.1's VAE and encodes with its UMT5-XXL.
-VAE_BYTES_PER_PIXEL = {"wan": 5_200, "anyflow": 5_200, "ltx": 450}  # 480x832: Wan 8.4 GB (fp32), LTX 0.16-0.21 KB (bf16)
-VAE_CHUNK_FRAMES = {"wan": 4, "anyflow": 4, "ltx": 0}  # Wan decodes 4 frames at a time (causal cache); 0: all at once
-VAE_TILE = {"wan": (256, 256, 0), "anyflow": (256, 256, 0), "ltx": (512, 512, 16)}  # diffusers' default tile (h, w, frames)
+# LTX-2's video VAE: not measured (no full-size run here), LTX's scaled by their decoders' FLOPs a pixel (1.4 / 0.92 MFLOP).
+VAE_BYTES_PER_PIXEL = {"wan": 5_200, "anyflow": 5_200, "ltx": 450, "ltx2": 700}  # 480x832: Wan 8.4 GB (fp32), LTX 0.16-0.21 KB (bf16)
+VAE_CHUNK_FRAMES = {"wan": 4, "anyflow": 4, "ltx": 0, "ltx2": 0}  # Wan decodes 4 frames at a time (causal cache); 0: all at once
+VAE_TILE = {"wan": (256, 256, 0), "anyflow": (256, 256, 0), "ltx": (512, 512, 16), "ltx2": (512, 512, 16)}  # diffusers' default tile (h, w, frames)
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,10 @@ def activation_bytes(spec: ModelSpec, sizes: list[ComponentSize], frames: int, h
     # float32), for each sample of the batch
     element = DTYPE_BYTES.get(transformer.dtype, 2) if transformer else 2
     transformer_act = tokens * batch * (6 * hidden + 2 * ffn) * element
-    text_act = TEXT_TOKENS.get(spec.family, 512) * 2 * (6 * 4096 + 2 * 10240) * element
+    text = text_encoder_shape(spec)
+    # LTX-2 keeps every layer's hidden state of its Gemma (49 x 3840 values a token), stacked for its connectors
+    stacked = (text["layers"] + 1) * text["hidden"] if spec.family == "ltx2" else 0
+    text_act = TEXT_TOKENS.get(spec.family, 512) * 2 * (6 * text["hidden"] + 2 * text["ffn"] + stacked) * element
 
     vae = by_name.get("vae")
     scale = (vae.bytes / vae.params) / 4 if vae else 1.0

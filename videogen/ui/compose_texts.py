@@ -1,5 +1,6 @@
 """The Compose tab's texts in Chinese (merged into :data:`videogen.ui.i18n.ZH_CN`): the tab's fixed
-texts, its status lines, and the composition's progress messages."""
+texts, its status lines, and the composition's progress messages; and the generation tabs' "Sound"
+accordion's."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ ZH_COMPOSE: dict[str, str] = {
     "what the voice says": "要朗读的文字",
     "one line per scene": "每行一个场景",
     "auto": "自动",
+    # -- the generation tabs' "Sound" accordion (its settings' labels and help: the settings table) --
+    "Sound": "声音",
+    "none: the audio file, or silence": "不填：使用音频文件，或无声",
+    "e.g. calm piano music": "例如：舒缓的钢琴曲",
     # -- its status lines ----------------------------------------------------------------------
     "Upload photos or clips first, or write a story (one line per scene).": "请先上传照片或片段，或写一个故事（每行一个场景）。",
     "Made: {frames} frames, {width}×{height} at {fps:g} fps, {duration:g} s, {shots} shots.":

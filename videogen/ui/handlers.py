@@ -29,7 +29,7 @@ from videogen.ui.history import Clip, add_clip
 from videogen.ui.i18n import Locale, locale_of, tr, tr_understood
 from videogen.ui.endpoints import endpoint
 from videogen.ui.model_info import cuda_likely, long_job_question, model_card, plan_line, preset_label
-from videogen.ui.settings import request_values, settings_updates
+from videogen.ui.settings import request_values, settings_updates, sound_values
 from videogen.ui.warning_texts import warning_lines
 from videogen.ui.worker import CancelBoard, ReaderWatch, TimeLeft, describe, gradio_pending, run_streaming
 
@@ -166,9 +166,11 @@ class Handlers:
         self, values: dict[str, Any], history: list[Clip] | None, request: gr.Request | None, progress: gr.Progress,
     ) -> Iterator[tuple[Any, ...]]:
         asked = GenerationRequest(prompt=values["prompt"], **request_values("t2v", values))
+        sound = sound_values(values, self.own_upload, uploaded_path)
 
         def job(report: Any, cancel: threading.Event) -> Any:
-            return self.engine.text_to_video(asked, output_dir=self.output_dir(request), progress=report, cancel=cancel)
+            return self.engine.text_to_video(asked, output_dir=self.output_dir(request), progress=report, cancel=cancel,
+                                             **sound)
 
         yield from self._generate(job, history, None, progress, request)
 
@@ -176,6 +178,7 @@ class Handlers:
         self, values: dict[str, Any], history: list[Clip] | None, request: gr.Request | None, progress: gr.Progress,
     ) -> Iterator[tuple[Any, ...]]:
         asked = GenerationRequest(prompt=values["prompt"] or "", **request_values("i2v", values))
+        sound = sound_values(values, self.own_upload, uploaded_path)
         path = uploaded_path(values["image"])
         if path is None:
             locale = locale_of(request)
@@ -184,7 +187,7 @@ class Handlers:
 
         def job(report: Any, cancel: threading.Event) -> Any:
             return self.engine.image_to_video(self.own_upload(path), asked, output_dir=self.output_dir(request),
-                                              progress=report, cancel=cancel)  # says if it is no image
+                                              progress=report, cancel=cancel, **sound)  # says if it is no image
 
         yield from self._generate(job, history, path, progress, request)
 
@@ -397,6 +400,8 @@ def _done_text(result: Any, locale: Locale = "en") -> str:
                 load=t["load_s"], generate=t["generate_s"], encode=t["encode_s"])]
     if result.understood:
         lines.insert(0, tr_understood(result.understood, locale))
+    if getattr(result, "audio", None):
+        lines.append(tr("Sound: {sound}.", locale, sound=result.audio["source"]))
     return "\n\n".join(warning_lines(result, locale) + lines)
 
 

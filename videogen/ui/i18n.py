@@ -171,6 +171,9 @@ ZH_CN: dict[str, str] = {
     "Wan 2.2 text+image-to-video, 5B parameters, 720p": "Wan 2.2 文本+图像生视频，5B 参数，720p",
     "AnyFlow Wan 2.1 1.3B, distilled to 4 steps: the fastest on a CPU": "AnyFlow Wan 2.1 1.3B，蒸馏到 4 步：CPU 上最快",
     "LTX-Video 2B animating a still image": "LTX-Video 2B，让静态图像动起来",
+    "LTX-2 19B distilled (8 steps): the clip and its sound made together, 24 fps":
+        "LTX-2 19B 蒸馏版（8 步）：画面与声音一同生成，24 fps",
+    "LTX-2 19B distilled animating a still image, with the clip's sound": "LTX-2 19B 蒸馏版：让静态图像动起来，并生成片段的声音",
     "Wan 2.2 TI2V 5B animating a still image, 720p": "Wan 2.2 TI2V 5B，让静态图像动起来，720p",
     "X-CLIP base/32 (Kinetics-400 top-1 80.4%): Kinetics-400 actions by default, or your own labels; "
     "the default on CPU":

@@ -26,6 +26,9 @@ from videogen.registry import ModelSpec, Task
 from videogen.ui.i18n import Locale, t, tr
 
 
+SOUND_NAMES = frozenset(p.name for p in params.SOUND)  # "Add sound": boxes of their own, not the request's
+
+
 def boxed(task: Task) -> tuple[Param, ...]:
     """The settings with a box in the settings accordion (the model has its own box)."""
     return tuple(p for p in params.TASKS[task].on("ui") if p.name != "model")
@@ -79,11 +82,25 @@ def request_values(task: Task, values: dict[str, Any]) -> dict[str, Any]:
     blank model box is the tab's model.
     """
     table = params.TASKS[task]
-    settings = {p.name: values.get(p.name) for p in table.on("api")}
-    for p in table.on("api"):
+    shown = [p for p in table.on("api") if p.name not in SOUND_NAMES]  # the sound is added after (sound_values)
+    settings = {p.name: values.get(p.name) for p in shown}
+    for p in shown:
         if p.model_default or p.name == "model":
             settings[p.name] = settings[p.name] or None
     return settings
+
+
+def sound_values(values: dict[str, Any], upload: Callable[[str], str], path_of: Callable[[Any], str | None]
+                 ) -> dict[str, Any]:
+    """The "Sound" boxes as the engine's keywords: blank is unset; the audio file an upload of this
+    app (``upload`` checks it; ``path_of`` reads the page's or the API's file value)."""
+    sound: dict[str, Any] = {}
+    for name in SOUND_NAMES:
+        value = values.get(name)
+        sound[name] = (value.strip() or None) if isinstance(value, str) else value  # not text: refused by name later
+    audio = path_of(values.get("audio")) if values.get("audio") else None
+    sound["audio"] = upload(audio) if audio else None
+    return sound
 
 
 def field_props(spec: ModelSpec | None, task: Task, locale: Locale = "en") -> dict[str, dict[str, Any]]:
@@ -127,12 +144,31 @@ def settings_hints(spec: ModelSpec | None, task: Task, locale: Locale) -> list[d
 
 
 def generation_settings(spec: ModelSpec | None, task: Task) -> SettingsWidgets:
-    """Build the settings accordion, blank, with the model's defaults as placeholders."""
+    """Build the settings accordion, blank, with the model's defaults as placeholders; then the
+    "Sound" accordion ("Add sound": an audio file or a sound model, a narration and its voice)."""
     props = field_props(spec, task)
     shown = boxed(task)
     with gr.Accordion(t("Settings"), open=False, elem_classes=["videogen-settings"]):
-        boxes = setting_rows(shown, lambda param: setting_box(param, props.get(param.name, {})))
-    return SettingsWidgets(boxes, task)
+        boxes = setting_rows(tuple(p for p in shown if p.name not in SOUND_NAMES),
+                             lambda param: setting_box(param, props.get(param.name, {})))
+    sound = tuple(p for p in shown if p.name in SOUND_NAMES)
+    if sound:
+        with gr.Accordion(t("Sound"), open=False, elem_classes=["videogen-settings", "videogen-sound"]):
+            boxes.update(setting_rows(sound, sound_box))
+    return SettingsWidgets({p.name: boxes[p.name] for p in shown}, task)
+
+
+def sound_box(param: Param) -> gr.components.Component:
+    """A sound setting's box: the audio file as an upload with a player, the narration as a few lines
+    of text, the others as :func:`setting_box` makes them (each with its help as the hint)."""
+    label, hint = t(param.label), t(param.help)
+    if param.name == "audio":
+        return gr.Audio(label=label, type="filepath", sources=["upload"])
+    if param.name == "narration":
+        return gr.Textbox(label=label, lines=2, placeholder=t(param.placeholder or ""), info=hint)
+    if param.kind == "text":
+        return gr.Textbox(label=label, placeholder=t(param.placeholder) if param.placeholder else None, info=hint)
+    return setting_box(param)
 
 
 def setting_rows(

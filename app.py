@@ -51,6 +51,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--delete-after", type=int, metavar="SECONDS",
                         help="delete uploads and the clips served this long after they were made (public mode's "
                              "default: 3600, the sessions' own clips too; VIDEOGEN_DELETE_AFTER_S)")
+    parser.add_argument("--mcp", action="store_true",
+                        help="also serve the endpoints as MCP tools at /gradio_api/mcp/ (on by default on a Space; "
+                             "VIDEOGEN_MCP=0 turns it off)")
     args = parser.parse_args(argv)
     for flag, value in (("--max-file-size", args.max_file_size), ("--delete-after", args.delete_after)):
         if value is not None and value <= 0:
@@ -95,13 +98,18 @@ def main(argv: list[str] | None = None) -> None:
     from videogen.ui.app import build_demo
     from videogen.ui.handlers import Handlers
 
+    from videogen.serving.mcp import mcp_wanted
+
     policy = app_policy(args)
+    mcp = mcp_wanted(args.mcp)
     demo = build_demo(Handlers(device=args.device, policy=policy), max_queue=load_settings().max_queue)
     _app, local_url, share_url = demo.launch(
-        server_name=args.host, server_port=args.port, share=args.share, prevent_thread_lock=True,
+        server_name=args.host, server_port=args.port, share=args.share, prevent_thread_lock=True, mcp_server=mcp,
         theme="soft", footer_links=["api", "settings"], quiet=True,  # our own lines below, with our flags
     )
     print(f"videogen is running at {local_url}")
+    if mcp:
+        print(f"MCP tools (text_to_video, image_to_video, classify, edit, compose) at {local_url}gradio_api/mcp/")
     if policy.public:
         models = "listed models, Hub ids and folders" if policy.allow_custom_models else "listed models only"
         upload = f"up to {policy.max_upload_mb:g} MB" if policy.max_upload_mb else "of any size"

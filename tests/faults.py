@@ -9,7 +9,7 @@ code path fail the way the system would make it fail, at the lowest level a test
   fits, then ``OSError(ENOSPC)``, like ``write(2)`` on a full disk;
 * :func:`fail_calls` — a function raises a given error (``MemoryError``, ``torch.OutOfMemoryError``)
   for its next few calls, then works again;
-* :func:`file_size_limit` — a ``preexec_fn`` for a child process whose files may not grow past a
+* :func:`file_size_limit` — the command line of a child process whose files may not grow past a
   size (``RLIMIT_FSIZE``: writes past it fail with ``EFBIG``, as on a full disk), for faults in a
   real ``python -m videogen`` run;
 * :func:`wait_for` — poll until a file appears (to kill a child at the right moment).
@@ -20,8 +20,7 @@ from __future__ import annotations
 import errno
 import importlib
 import os
-import resource
-import signal
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -143,15 +142,16 @@ def fail_calls(monkeypatch: pytest.MonkeyPatch, target: str, error: BaseExceptio
     return log
 
 
-def file_size_limit(max_bytes: int) -> Callable[[], None]:
-    """A ``preexec_fn``: the child's files cannot grow past ``max_bytes`` (writes past it fail with
-    EFBIG, "File too large", and SIGXFSZ is ignored so that the process sees the error)."""
+_LIMITED = ("import os, resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1]),) * 2); os.execv(sys.argv[2], sys.argv[2:])")
 
-    def limit() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
 
-    return limit
+def file_size_limit(max_bytes: int, argv: list[str]) -> list[str]:
+    """``argv`` run so that its files cannot grow past ``max_bytes`` (writes past it fail with EFBIG,
+    "File too large", and SIGXFSZ is ignored so that the process sees the error). A small launcher
+    sets the limit and execs ``argv``: a ``preexec_fn`` would run Python in the child of a forked
+    test process, which deadlocks when another of its threads held a lock at the fork."""
+    return [sys.executable, "-c", _LIMITED, str(max_bytes), *argv]
 
 
 def wait_for(found: Callable[[], Any], timeout: float = 60.0, every: float = 0.02) -> Any:

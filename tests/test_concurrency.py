@@ -27,6 +27,14 @@ SHAPES = ("circle", "square", "triangle", "ball")
 MOTIONS = ("moving left", "moving right", "moving up", "moving down")
 
 
+def raw_values(prompt: str, **settings: object) -> list[object]:
+    """The values a raw HTTP call to /text_to_video sends: every parameter, in the API's order (the
+    settings table's), unset ones as null."""
+    from videogen import params
+
+    return [prompt, *(settings.get(p.name) for p in params.TEXT_TO_VIDEO.on("api"))]
+
+
 def jobs_running() -> int:
     return sum(thread.name == "videogen-job" for thread in threading.enumerate())
 
@@ -72,7 +80,8 @@ def test_a_client_that_disconnects_frees_its_place_and_stops_its_job(app_url: st
     """A client that drops the connection mid-job (a closed tab, a killed script): the job stops and
     the next user is served; nothing is written for the dropped job."""
     outputs = load_settings().output_dir
-    big = {"data": ["a green triangle rotating clockwise", "shapes-t2v", None, -1, None, None, 257, 1024, 1024, None]}
+    big = {"data": raw_values("a green triangle rotating clockwise", model="shapes-t2v", seed=-1, frames=257,
+                              height=1024, width=1024)}
     event = httpx.post(f"{app_url}gradio_api/call/text_to_video", json=big, timeout=30).json()["event_id"]
     with httpx.stream("GET", f"{app_url}gradio_api/call/text_to_video/{event}", timeout=60) as stream:
         lines = stream.iter_lines()
@@ -99,7 +108,8 @@ def test_a_job_whose_results_nobody_reads_is_stopped(monkeypatch: pytest.MonkeyP
     until its job is stopped: after VIDEOGEN_UNREAD_TIMEOUT_S (public mode: 60 s) without a reader.
     Nothing is written for it, and the next user is served."""
     monkeypatch.setenv("VIDEOGEN_UNREAD_TIMEOUT_S", "2")
-    big = {"data": ["a green triangle rotating clockwise", "shapes-t2v", None, -1, None, None, 257, 1024, 1024, None]}
+    big = {"data": raw_values("a green triangle rotating clockwise", model="shapes-t2v", seed=-1, frames=257,
+                              height=1024, width=1024)}
     with running_app() as (_, url):
         httpx.post(f"{url}gradio_api/call/text_to_video", json=big, timeout=30).raise_for_status()
         deadline = time.monotonic() + 60

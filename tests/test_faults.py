@@ -84,8 +84,8 @@ def test_a_cli_run_whose_file_cannot_grow(tmp_path: Path) -> None:
     out = tmp_path / "clips" / "clip.mp4"
     argv = [sys.executable, "-m", "videogen", "t2v", "a green square moving up", "--model", "shapes-t2v", "--frames", "16",
             "--height", "64", "--width", "64", "--seed", "1", "-o", str(out)]
-    done = subprocess.run(argv, cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=180,
-                          preexec_fn=file_size_limit(1500))
+    done = subprocess.run(file_size_limit(1500, argv), cwd=ROOT, env=dict(os.environ), capture_output=True, text=True,
+                          timeout=180)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and re.search(r"largest file this system allows|disk is full", errors[0]), done.stderr[-1000:]

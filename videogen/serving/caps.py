@@ -111,6 +111,7 @@ class Policy:
     max_video_frames: int | None = cap_field(9_000, None, "frames", "frames of a video to recognise (counted undecoded)")
     max_video_pixels: int | None = cap_field(9_000 * 1920 * 1080, None, "pixels",  # 5 min of 1080p at 30 fps
                                              "frames × width × height of a video to recognise")
+    max_batch: int | None = cap_field(20, 500, "clips", "clips of one batch (Text to Video's Batch, t2v --prompts)")
     max_upload_mb: float | None = cap_field(100.0, None, "MB", "the largest upload (--max-file-size)")
     delete_after_s: int | None = cap_field(3600, None, "s", "uploads and outputs kept this long (--delete-after)")
     unread_timeout_s: float | None = cap_field(60.0, None, "s", "stops a job whose progress nobody reads")

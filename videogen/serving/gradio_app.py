@@ -45,7 +45,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 class ServedBlocks(gr.Blocks):
     """``gr.Blocks`` as this app serves it: launched with ``launch_defaults`` (:func:`launch_options`;
-    an argument given to ``launch`` wins), stopping its :class:`Sweeper` when closed, and answering a
+    an argument given to ``launch`` wins; with ``mcp_server=True`` its tools mended by
+    :func:`videogen.serving.mcp.repair`), stopping its :class:`Sweeper` when closed, and answering a
     request that Gradio itself refuses with a message (:func:`request_error`) instead of a bare
     ``{"error": null}``."""
 
@@ -55,7 +56,12 @@ class ServedBlocks(gr.Blocks):
     def launch(self, *args: Any, **kwargs: Any) -> Any:
         for key, value in self.launch_defaults.items():
             kwargs.setdefault(key, value)
-        return super().launch(*args, **kwargs)
+        launched = super().launch(*args, **kwargs)
+        if getattr(self, "mcp_server_obj", None) is not None:  # mcp_server=True: the tools (videogen.serving.mcp)
+            from videogen.serving.mcp import repair
+
+            repair(self.mcp_server_obj, private_temp_dir())
+        return launched
 
     def close(self, *args: Any, **kwargs: Any) -> Any:
         if self.sweeper is not None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import gradio as gr
 
-from videogen.params import TaskParams
+from videogen.params import Param, TaskParams
 
 RunFn = Callable[..., Iterator[Any]]  # run(values: dict, *, request, progress[, history])
 
@@ -57,13 +57,39 @@ def endpoint(task: TaskParams, run: RunFn, *, history: bool) -> Callable[..., It
     return handler
 
 
+FILES_NOTE = ("A file is sent as an http(s) URL, a data: URI, or a file of this app: POST it to /gradio_api/upload "
+              "and pass <app URL>/gradio_api/file=<the path it returns> (a file an earlier call answered works too).")
+
+
 def docstring(task: TaskParams) -> str:
-    """The endpoint's description, its parameters' help and what it returns, in the layout Gradio
-    (and its MCP server) reads."""
-    lines = [task.description, "", "Args:"]
-    lines += [f"    {p.name}: {p.help}" for p in (*task.inputs, *task.on("api"))]
+    """The endpoint's description, its parameters' help with what each takes (:func:`takes`) and what
+    it returns, in the layout Gradio (and its MCP server, whose tool list an agent reads) reads."""
+    params = (*task.inputs, *task.on("api"))
+    files = any(p.kind in ("image", "video", "media", "files") or p.name in ("audio", "image", "video", "inputs", "join")
+                for p in params)
+    lines = [task.description + (" " + FILES_NOTE if files else ""), "", "Args:"]
+    lines += [f"    {p.name}: {p.help}{takes(p)}" for p in params]
     lines += ["Returns:", f"    {task.returns}"]
     return "\n".join(lines)
+
+
+def plain(value: float) -> str:
+    """A number as written: 4294967295, not 4.29497e+09; 0.01."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def takes(param: Param) -> str:
+    """What ``param`` takes, said after its help: its range, its choices, its default."""
+    low, high = param.minimum, param.maximum
+    if param.kind in ("int", "float") and low is not None and high is not None:
+        kind = "a whole number" if param.kind == "int" else "a number"
+        unset = "" if param.default is None else f"; default {plain(param.default)}"
+        return f" [{kind} from {plain(low)} to {plain(high)}{unset}]"
+    if param.kind == "choice" and param.choices:
+        return f" [one of {', '.join(param.choices)}; default {param.default}]"
+    if param.kind == "flag":
+        return f" [true or false; default {str(bool(param.default)).lower()}]"
+    return ""
 
 
 def named_inputs(task: TaskParams, components: Mapping[str, Any], **extra: Any) -> dict[str, Any]:

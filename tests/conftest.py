@@ -39,9 +39,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def config_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's config folder: its local Content Credentials CA is made once, by the first file signed."""
+    return tmp_path_factory.mktemp("config")
+
+
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh Hub cache, output folder and Gradio temp dir for every test; no real network."""
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config_dir: Path) -> Path:
+    """A fresh Hub cache, output folder and Gradio temp dir for every test; no real network; the
+    session's config folder (never the user's) and no operator's signing certificate."""
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_TOKEN", "SPACE_ID"):
         monkeypatch.delenv(name, raising=False)
@@ -51,6 +58,9 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("VIDEOGEN_OUTPUT_DIR", str(tmp_path / "outputs"))
+    monkeypatch.setenv("VIDEOGEN_CONFIG_DIR", str(config_dir))
+    for name in ("VIDEOGEN_C2PA_CERT", "VIDEOGEN_C2PA_KEY"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("VIDEOGEN_DEVICE", "cpu")
     # the CPU path of a machine with fast bfloat16, whatever this one has (AVX2 computes in float32:
     # tests/test_generators.py sets that one where it tests it)

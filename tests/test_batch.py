@@ -57,3 +57,20 @@ def test_each_row_makes_its_clip_and_the_zip_holds_them_all(tmp_path: Path) -> N
     assert names == [f"001-{Path(made[0].path).name}", f"002-{Path(made[1].path).name}", "batch.json"]
     assert [(e["file"], e["prompt"], e["seed"]) for e in listed] == [(names[0], items[0].prompt, 4), (names[1], items[1].prompt, 5)]
     assert "path" not in listed[0] and not list(tmp_path.glob(".*part"))
+
+
+def test_t2v_prompts_file_makes_each_row_and_the_zip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from videogen.cli import main
+
+    batch = tmp_path / "list.jsonl"
+    batch.write_text('{"prompt": "a red circle moving left", "seed": 7}\n{"prompt": "a blue square moving up", "frames": 8}\n',
+                     encoding="utf-8")
+    out = tmp_path / "clips"
+    assert main(["t2v", "--prompts", str(batch), "--model", "shapes-t2v", "--frames", "12", "-o", str(out), "--json"]) == 0
+    made = json.loads(capsys.readouterr().out)
+    assert [(m["prompt"], m["frames"]) for m in made] == [("a red circle moving left", 12), ("a blue square moving up", 8)]
+    assert made[0]["seed"] == 7  # the row's own setting wins over the options
+    with zipfile.ZipFile(out / "batch.zip") as z:
+        assert len(z.namelist()) == 3
+    assert main(["t2v", "--prompts", str(batch), "-o", str(tmp_path / "one.mp4")]) == 2  # bad input
+    assert "a batch goes to a folder" in capsys.readouterr().err

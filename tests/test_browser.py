@@ -96,13 +96,24 @@ def _open(browser, app: dict, locale: str = "en-US"):
     return page
 
 
-@pytest.fixture
-def page(browser, app: dict, request: pytest.FixtureRequest) -> Iterator[object]:
+def screenshot_page(browser, app: dict, request: pytest.FixtureRequest) -> Iterator[object]:
+    """A page on ``app`` for one test, its screenshot kept in ARTIFACTS afterwards (every module's ``page``)."""
     page = _open(browser, app)
     yield page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     page.context.close()
+
+
+def own_app(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[dict]:
+    """An app of a module's own (``app``), in a home folder called ``name``."""
+    with _serving(tmp_path_factory.mktemp(name)) as served:
+        yield served
+
+
+@pytest.fixture
+def page(browser, app: dict, request: pytest.FixtureRequest) -> Iterator[object]:
+    yield from screenshot_page(browser, app, request)
 
 
 def _tab(page, name: str):

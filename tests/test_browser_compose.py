@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, _open, _serving, _status, _tab, browser  # noqa: F401 (fixture)
+from tests.test_browser import _status, _tab, browser, own_app, screenshot_page  # noqa: F401 (fixture)
 from tests.test_compose import beat_music
 
 PLAYING = """() => { const v = [...document.querySelectorAll('video')].filter(v => v.offsetParent)[0];
@@ -31,17 +31,12 @@ SOUND = """async () => { const v = [...document.querySelectorAll('video')].filte
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory):
-    with _serving(tmp_path_factory.mktemp("browser-compose-app")) as served:
-        yield served
+    yield from own_app(tmp_path_factory, "browser-compose-app")
 
 
 @pytest.fixture
 def page(browser, app: dict, request: pytest.FixtureRequest):  # noqa: F811 (browser: the shared fixture)
-    page = _open(browser, app)
-    yield page
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    page.context.close()
+    yield from screenshot_page(browser, app, request)
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (apt-get install espeak-ng)")

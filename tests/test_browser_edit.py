@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.test_browser import ARTIFACTS, _clips, _open, _serving, _status, _tab, browser  # noqa: F401 (fixture)
+from tests.test_browser import _clips, _status, _tab, browser, own_app, screenshot_page  # noqa: F401 (fixture)
 
 PLAYING_EDITED = """() => { const v = [...document.querySelectorAll('video[data-testid$="-player"]')]
     .filter(v => v.offsetParent && v.closest('[class*="gradio-video"], .block')?.innerText.includes('Edited'))[0];
@@ -22,17 +22,12 @@ PLAYING_EDITED = """() => { const v = [...document.querySelectorAll('video[data-
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory):
-    with _serving(tmp_path_factory.mktemp("browser-edit-app")) as served:
-        yield served
+    yield from own_app(tmp_path_factory, "browser-edit-app")
 
 
 @pytest.fixture
 def page(browser, app: dict, request: pytest.FixtureRequest):  # noqa: F811 (browser: the shared fixture)
-    page = _open(browser, app)
-    yield page
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    page.context.close()
+    yield from screenshot_page(browser, app, request)
 
 
 def footage(path: Path, count: int, size: tuple[int, int], fps: float = 8) -> Path:

@@ -66,7 +66,7 @@ def test_the_request_objects_are_the_table() -> None:
     assert [f.name for f in dataclasses.fields(GenerationRequest)] == ["prompt", *(p.name for p in params.GENERATION)]
     assert [f.name for f in dataclasses.fields(GenerationParams)] == ["prompt", *(p.name for p in params.GENERATION if p.name != "model")]
     api_settings = {p.name for p in params.TEXT_TO_VIDEO.on("api")}
-    sound = {p.name for p in params.SOUND}  # "Add sound": the engine's keywords beside the request
+    sound = {p.name for p in (*params.SOUND, *params.MARKS)}  # "Add sound", the marks: keywords beside the request
     assert api_settings == {p.name for p in params.GENERATION} | sound, "every generation setting is an API parameter"
     assert not sound & {f.name for f in dataclasses.fields(GenerationRequest)}
 

@@ -75,3 +75,37 @@ def test_long_unplayable_uploads_are_kept_with_a_note(tmp_path: Path, monkeypatc
     monkeypatch.setattr(playable, "MAX_SECONDS", 1.0)
     assert not isinstance(show_playable(str(upload)), str)
     assert not list(tmp_path.glob("*.playable.mp4"))
+
+
+def test_the_copy_keeps_the_uploads_sound_in_step(tmp_path: Path) -> None:
+    """An AVI with a click at 1.0 s (MP3 sound): the copy has an AAC track whose click is at 1.0 s too."""
+    from fractions import Fraction
+
+    from videogen.media import read_audio
+
+    rate, fps, frames = 44100, 24, 48
+    sound = np.zeros(2 * rate, np.float32)
+    sound[rate:rate + 200] = 0.8
+    upload = tmp_path / "talk.avi"
+
+    def chunk(start: int) -> av.AudioFrame:
+        piece = av.AudioFrame.from_ndarray(sound[None, start:start + 1152].copy(), format="fltp", layout="mono")
+        piece.rate, piece.pts, piece.time_base = rate, start, Fraction(1, rate)
+        return piece
+
+    with av.open(str(upload), "w", format="avi") as out:
+        video = out.add_stream("mpeg4", rate=fps)
+        video.height, video.width, video.pix_fmt = 120, 160, "yuv420p"
+        audio = out.add_stream("mp3", rate=rate, layout="mono")
+        pictures = [av.VideoFrame.from_ndarray(image, format="rgb24") for image in moving_bar(frames)]
+        for stream, items in ((video, pictures), (audio, [chunk(s) for s in range(0, len(sound), 1152)])):
+            for item in [*items, None]:  # None: the encoder's last packets
+                out.mux(stream.encode(item))
+    copy = playable_copy(upload)
+    before, after = read_audio(upload), read_audio(copy)
+    assert after is not None and browser_playable(copy)
+    with av.open(str(copy)) as opened:
+        assert opened.streams.audio[0].codec_context.name == "aac"
+    click = [np.argmax(np.abs(a.samples.mean(axis=0)) > 0.3) / a.rate for a in (before, after)]
+    assert abs(click[1] - click[0]) < 0.005 and abs(click[1] - 1.0) < 0.03, click
+    assert abs(after.duration_s - probe(copy).duration) < 1 / fps

@@ -12,9 +12,8 @@ defaults:
 >>> request = videogen.GenerationRequest("a red circle moving left", model="shapes-t2v", frames=24)
 >>> videogen.text_to_video(request, output="clip.mp4")
 
-The module-level functions use one :class:`Engine` created on first use (device chosen then, models
-loaded on first request and kept). Create your own ``Engine(device="cpu")`` to control the device or
-to hold models separately.
+The module-level functions use one :class:`Engine` created on first use (models loaded on first request
+and kept); ``Engine(device="cpu")`` controls the device. Every file written is signed (Content Credentials).
 """
 
 from __future__ import annotations
@@ -50,6 +49,8 @@ from videogen.errors import InvalidInputError, ModelNotFoundError, VideogenError
 from videogen.api_plan import plan
 from videogen.api_sound import sound_tools
 from videogen.models.sound_models import SoundModelCache
+from videogen.provenance import take_marks
+from videogen.provenance.outputs import sign_clip, sign_composition, sign_edit
 from videogen.serving.caps import Policy
 from videogen.serving.checks import check_request, check_text_length, check_texts, limit_decoders
 from videogen.serving.files import check_image, check_video_file
@@ -68,12 +69,10 @@ class ModelStatus:
 
     def to_json(self) -> dict[str, Any]:
         s = self.spec
-        return {
-            "id": s.id, "task": s.task, "family": s.family, "repo_id": s.repo_id, "revision": s.revision,
-            "license": s.license, "download_gb": s.download_gb, "components": dict(s.components),
-            "defaults": vars(s.defaults), "description": s.description, "downloaded": self.downloaded,
-            "embedded": s.local,
-        }
+        return {"id": s.id, "task": s.task, "family": s.family, "repo_id": s.repo_id, "revision": s.revision,
+                "license": s.license, "download_gb": s.download_gb, "components": dict(s.components),
+                "defaults": vars(s.defaults), "description": s.description, "downloaded": self.downloaded,
+                "embedded": s.local}
 
 
 @contextmanager
@@ -146,9 +145,9 @@ class Engine:
         :class:`GenerationRequest` may be given (keyword settings then replace its values). The clip
         goes to ``output``, or to a new file in ``output_dir`` (default ``VIDEOGEN_OUTPUT_DIR``).
         Sound: ``audio`` (a file, looped or cut to the clip, faded), ``narration`` (``voice``,
-        ``subtitles``) are added to it; ``result.audio`` says what it has.
-        """
-        sound = sound_options(self.policy, settings)
+        ``subtitles``) are added to it; ``result.audio`` says what it has. ``label``: the visible
+        "AI-generated" label; ``include_prompt`` (default on): the prompt in the signed credentials."""
+        sound, marks = sound_options(self.policy, settings), take_marks(settings)
         request = GenerationRequest.of(prompt, settings)
         check_texts(self.policy, request)
         spec = self.resolve(request.model, "t2v")
@@ -157,9 +156,9 @@ class Engine:
         tools = sound_tools(self.sound_models, sound, progress, cancel)
         result = run_text_to_video(
             self.models, spec, params, output=output, output_dir=Path(output_dir or load_settings().output_dir),
-            progress=progress, cancel=cancel,
+            progress=progress, cancel=cancel, label=marks.label,
         )
-        return with_sound(result, sound, **tools)
+        return sign_clip(with_sound(result, sound, **tools), marks, music=sound.audio)  # signing: the last write
 
     def image_to_video(
         self,
@@ -175,10 +174,9 @@ class Engine:
         """Animate an image (path, PIL image or array); ``settings`` as for :meth:`text_to_video`.
 
         Without height and width the clip follows the image: its aspect ratio at the model's default
-        pixel count; with one of them, the other follows the aspect ratio. An image file is sized
-        from its header first: one over the policy's pixels is refused before it is decoded.
-        """
-        sound = sound_options(self.policy, settings)
+        pixel count; with one of them, the other follows. An image over the policy's pixels is refused
+        from its header, before it is decoded."""
+        sound, marks = sound_options(self.policy, settings), take_marks(settings)
         request = GenerationRequest.of(prompt, settings)
         check_texts(self.policy, request)
         spec = self.resolve(request.model, "i2v")
@@ -189,13 +187,13 @@ class Engine:
         tools = sound_tools(self.sound_models, sound, progress, cancel)
         result = run_image_to_video(
             self.models, spec, picture, params, output=output, output_dir=Path(output_dir or load_settings().output_dir),
-            progress=progress, cancel=cancel,
+            progress=progress, cancel=cancel, label=marks.label,
         )
         followed = not (request.height and request.width)  # the size was the photo's shape, not asked for
         note = smaller_than_photo(spec, params, picture.size) if followed else None
         if note:
             result.warnings.append(note)
-        return with_sound(result, sound, **tools)
+        return sign_clip(with_sound(result, sound, **tools), marks, image=image, music=sound.audio)
 
     def classify(
         self,
@@ -218,8 +216,7 @@ class Engine:
         ``answer`` says how the whole video's actions are read: ``"sampled"``, the model's frames
         sampled evenly over the whole video once, or ``"windows"``, the mean over the timeline's
         windows (a video longer than one window; it reads the whole file). ``result.answer`` and
-        ``result.answer_from`` say which was used. The page, the HTTP API and the CLI call this with
-        the same default, so they give the same answer for the same video.
+        ``result.answer_from`` say which was used (the page, the HTTP API and the CLI share the default).
         """
         check_text_length(self.policy, "labels", labels)
         spec = self.resolve(model, "classify")
@@ -254,6 +251,7 @@ class Engine:
         prompt: str | None = None,
         strength: float | None = None,
         model: str | list[str] | None = None,
+        label: bool | None = False, include_prompt: bool | None = True,
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
     ) -> EditResult:
@@ -263,7 +261,7 @@ class Engine:
         --list``) or a ``prompt`` (video to video, ``strength`` 0-1), in that order; an H.264 MP4 (with
         the input's sound) at ``output``, or a new file in ``output_dir``. ``model``: registry ids
         ("rife-4.13,realesrgan-x4"), each for its operation; the defaults (dis-flow, videogen-sr,
-        wan2.1-v2v-1.3b) for the rest."""
+        wan2.1-v2v-1.3b) for the rest. ``label``, ``include_prompt``: as for :meth:`text_to_video`; the file is signed."""
         paths = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
         if not paths:
             raise InvalidInputError("give at least one video to edit")
@@ -272,7 +270,7 @@ class Engine:
         options = EditOptions(interpolate=whole("interpolate", interpolate), trim=trim, speed=number("speed", speed),
                               reverse=bool(reverse), loop=whole("loop", loop), upscale=whole("upscale", upscale),
                               style=style or None, prompt=(prompt or "").strip() or None,
-                              strength=number("strength", strength))
+                              strength=number("strength", strength), label=bool(label))
         check_text_length(self.policy, "prompt", options.prompt)
         options.check()
         named = edit_models_named(model, options, listed_only=not self.policy.allow_custom_models)
@@ -290,9 +288,9 @@ class Engine:
             from videogen.models.video_to_video import load_video_to_video
 
             restyler = load_video_to_video(named["restyle"], self.device_choice, progress, models=self.models)
-        return run_edit(paths, options, path, interpolator=interpolator, upscaler=upscaler,  # type: ignore[arg-type]
-                        restyler=restyler, max_frame_pixels=self.policy.max_frame_pixels, progress=progress,
-                        cancel=cancel)
+        return sign_edit(run_edit(paths, options, path, interpolator=interpolator, upscaler=upscaler,  # type: ignore[arg-type]
+                                  restyler=restyler, max_frame_pixels=self.policy.max_frame_pixels, progress=progress,
+                                  cancel=cancel), take_marks({"label": label, "include_prompt": include_prompt}))
 
     def compose(
         self,
@@ -312,7 +310,7 @@ class Engine:
         ``seconds_per_image``, ``transition`` (cut, crossfade), ``width``, ``height``, ``fps``.
         ``animate``: each photo made a clip by the image-to-video ``model`` first. ``story``: a script
         of one line per scene instead of inputs; each line a clip of the text-to-video ``model``,
-        narrated and subtitled."""
+        narrated and subtitled. ``label``, ``include_prompt``: as for :meth:`text_to_video`."""
         from videogen.compose.shots import is_image
         from videogen.compose.story import ANIMATE_PROMPT, animated, scene_clips, story_lines
 
@@ -321,7 +319,8 @@ class Engine:
             check_text_length(self.policy, name, settings.get(name) if name != "story" else story)
         for path in paths:
             check_image(path, self.policy) if is_image(path) else check_video_file(path, self.policy)
-        options = compose_options(settings)
+        marks = take_marks(settings)
+        options = replace(compose_options(settings), label=marks.label)
         tools = sound_tools(self.sound_models, options, progress, cancel)
         folder = Path(output_dir or load_settings().output_dir)
         path = output_path(output, folder, "compose", re.sub(r"[^\w-]+", "_", Path(paths[0]).stem)[:40] if paths else "story")
@@ -336,8 +335,9 @@ class Engine:
             elif animate:
                 paths = animated(paths, is_image, lambda photo, out: self.image_to_video(
                     photo, ANIMATE_PROMPT, model=model, output=out, progress=progress, cancel=cancel).path, Path(scratch))
-            result = run_compose(paths, options, path, max_frame_pixels=self.policy.max_frame_pixels, progress=progress,
-                                 cancel=cancel, **tools)
+            result = sign_composition(run_compose(paths, options, path, max_frame_pixels=self.policy.max_frame_pixels,
+                                                  progress=progress, cancel=cancel, **tools), paths, options,
+                                      marks, made_by_model=bool(story or animate))  # while the scenes' clips are here
         for segment, line in zip(result.segments, options.scene_lines or ()):
             segment["input"] = line  # a scene's clip was made for the run: its line is its name
         return result

@@ -1,6 +1,6 @@
 """``python -m videogen``: the command line, a contract scripts rely on.
 
-Commands: ``models``, ``t2v``, ``i2v``, ``edit``, ``compose``, ``classify``, ``download``, ``plan``, ``eval``, ``bench``. ``--json`` prints exactly one
+Commands: ``models``, ``t2v``, ``i2v``, ``edit``, ``compose``, ``classify``, ``verify``, ``download``, ``plan``, ``eval``, ``bench``. ``--json`` prints exactly one
 JSON document on stdout (a list with one object per item); progress goes to stderr, and so do an
 item's warnings (``warning: ...``, also in its ``"warnings"`` list). Errors exit
 non-zero with a one-line message on stderr and no traceback (``--debug`` shows it).
@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,10 @@ def _add_options(parser: argparse.ArgumentParser, settings: Sequence[Param]) -> 
     """One option per setting of the settings table (videogen.params), named --name-with-dashes.
     Each left out is None: the model's default (a flag: off; a setting with its own default: that)."""
     for param in settings:
+        if param.kind == "flag" and param.default:  # on unless turned off: --name and --no-name
+            parser.add_argument(param.cli_flag, dest=param.name, action=argparse.BooleanOptionalAction, default=True,
+                                help=param.help + " (default: on)")
+            continue
         if param.kind == "flag":
             parser.add_argument(param.cli_flag, dest=param.name, action="store_true", help=param.help)
             continue
@@ -82,7 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--json", action="store_true")
 
     t2v = sub.add_parser("t2v", parents=[common], help="text to video")
-    t2v.add_argument("prompts", nargs="+", metavar="PROMPT")
+    t2v.add_argument("prompts", nargs="*", metavar="PROMPT")
+    t2v.add_argument("--prompts", dest="prompts_file", metavar="FILE",
+                     help="a batch: one prompt per line, or CSV / JSON Lines with a prompt column and any settings "
+                          "(a row's own win over the options); the clips and batch.zip go to the -o folder")
     _generation_options(t2v, params.TEXT_TO_VIDEO, "an .mp4 file for one prompt, a folder for several")
 
     i2v = sub.add_parser("i2v", parents=[common], help="image to video")
@@ -110,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("videos", nargs="+", metavar="VIDEO")
     _add_options(classify, params.CLASSIFY.on("cli"))
     classify.add_argument("--json", action="store_true")
+
+    verify = sub.add_parser("verify", parents=[common], help="read files' Content Credentials (C2PA): valid or not, "
+                            "AI-generated or not, by what (any tool's, not only videogen's)")
+    verify.add_argument("files", nargs="+", metavar="FILE")
+    verify.add_argument("--json", action="store_true", help="print one JSON object per file (a list) on stdout")
 
     download = sub.add_parser("download", parents=[common], help="fetch a model ahead of time")
     download.add_argument("model", metavar="ID")
@@ -161,13 +174,28 @@ def _generation_request(args: argparse.Namespace, prompt: str, task: TaskParams)
     """The options of t2v/i2v (the settings table's, GenerationRequest's fields) as one request."""
     from videogen.generate.common import GenerationRequest
 
-    sound = {p.name for p in params.SOUND}
-    return GenerationRequest(prompt=prompt, **{k: v for k, v in _settings(args, task).items() if k not in sound})
+    extra = {p.name for p in (*params.SOUND, *params.MARKS)}
+    return GenerationRequest(prompt=prompt, **{k: v for k, v in _settings(args, task).items() if k not in extra})
+
+
+def _batch(args: argparse.Namespace, limit: int | None) -> list[Any]:
+    """t2v's clips: the PROMPT arguments, then the ``--prompts`` file's rows (each with its own settings)."""
+    from videogen.generate.batch import MAX_ITEMS, BatchItem, read_batch
+
+    items = [BatchItem(prompt) for prompt in args.prompts]
+    if args.prompts_file:
+        items += read_batch(_text(args.prompts_file, "batch"), args.prompts_file, limit or MAX_ITEMS)
+    if not items:
+        raise InvalidInputError("t2v needs a PROMPT, or a batch file (--prompts FILE)")
+    if args.prompts_file and Path(args.output).suffix.lower() == ".mp4":
+        raise InvalidInputError(f"a batch goes to a folder: give -o FOLDER, not {args.output!r}")
+    return items
 
 
 def _sound(args: argparse.Namespace) -> dict[str, Any]:
-    """t2v/i2v's "Add sound" options (--audio, --narration, --voice, --subtitles)."""
-    return {p.name: getattr(args, p.name) for p in params.SOUND}
+    """t2v/i2v's "Add sound" options (--audio, --narration, --voice, --subtitles) and the marks (--label,
+    --no-include-prompt)."""
+    return {p.name: getattr(args, p.name) for p in (*params.SOUND, *params.MARKS)}
 
 
 def _text(path: str, what: str) -> str:
@@ -226,6 +254,14 @@ def run(args: argparse.Namespace) -> int:
 
             return bench_main(args)
 
+        if args.command == "verify":
+            from videogen.provenance.verify import summary_line, verify
+
+            reports = [verify(path) for path in args.files]
+            print(json.dumps(reports, ensure_ascii=False, indent=2) if args.json else
+                  "\n".join(summary_line(r) for r in reports))
+            return 0
+
         engine = api.Engine(device=getattr(args, "device", None))
         if args.command == "download":
             folder = engine.download(args.model, progress=progress)
@@ -233,14 +269,21 @@ def run(args: argparse.Namespace) -> int:
             print(folder)
         elif args.command == "t2v":
             results = []
-            for prompt, path in zip(args.prompts, _outputs(args.prompts, args.output)):
-                result = engine.text_to_video(_generation_request(args, prompt, params.TEXT_TO_VIDEO), output=path,
-                                               progress=progress, **_sound(args))
+            items = _batch(args, engine.policy.max_batch)
+            prompts = [item.prompt for item in items]
+            for item, path in zip(items, _outputs(prompts, args.output)):
+                asked = replace(_generation_request(args, item.prompt, params.TEXT_TO_VIDEO), **item.settings)
+                result = engine.text_to_video(asked, output=path, progress=progress, **_sound(args))
                 progress.close()
                 print_warnings(result)
                 results.append(result)
                 if not args.json:
                     print_video(result)
+            if args.prompts_file:
+                from videogen.generate.batch import batch_zip
+
+                archive = batch_zip(results, Path(args.output) / "batch.zip")
+                print(f"batch: {len(results)} clips, {archive}", file=sys.stderr if args.json else sys.stdout)
             if args.json:
                 print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
         elif args.command == "i2v":

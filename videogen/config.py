@@ -30,6 +30,12 @@ variable                   meaning
 ``VIDEOGEN_UNREAD_TIMEOUT_S``  seconds a job runs on while nobody reads its progress (an HTTP
                            client that started it and left) before it is stopped (public mode: 60;
                            ``none``: never)
+``VIDEOGEN_CONFIG_DIR``    this installation's own files: the local Content Credentials CA and signing
+                           certificate in ``c2pa/`` (default ``$XDG_CONFIG_HOME/videogen``, else
+                           ``~/.config/videogen``)
+``VIDEOGEN_C2PA_CERT``     the operator's signing certificate chain for Content Credentials (PEM, the
+                           signing certificate first); with ``VIDEOGEN_C2PA_KEY``, its private key (PEM).
+                           Unset: the local CA's certificate (:mod:`videogen.provenance.identity`)
 ``HF_ENDPOINT``            the Hub (default https://huggingface.co)
 ``HF_HUB_OFFLINE``         ``1``: never touch the network; use cached models only
 ``HF_HOME`` / ``HF_HUB_CACHE``  where downloads go (huggingface_hub's standard cache)
@@ -91,6 +97,15 @@ def load_settings() -> Settings:
         allow_custom_models=custom_models_asked(),
         policy_overrides=read_cap_variables(),  # the caps' table: videogen/serving/caps.py
     )
+
+
+def config_dir() -> Path:
+    """This installation's own folder (``VIDEOGEN_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/videogen``, else
+    ``~/.config/videogen``); not created here."""
+    if os.environ.get("VIDEOGEN_CONFIG_DIR", "").strip():
+        return Path(os.environ["VIDEOGEN_CONFIG_DIR"]).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    return (Path(base).expanduser() if base else Path.home() / ".config") / "videogen"
 
 
 def set_offline(offline: bool = True) -> None:

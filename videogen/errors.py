@@ -53,5 +53,10 @@ class SpeechError(VideogenError, RuntimeError):
     """The speech engine is missing, or could not say a line."""
 
 
+class CredentialsError(VideogenError, RuntimeError):
+    """Content Credentials could not be made: the signing certificate or key is missing or unusable, or
+    signing a file failed (the file is then kept only under a name that says it is unsigned)."""
+
+
 class GenerationCancelled(VideogenError):
     """The user pressed Cancel; raised at the next denoising step."""

@@ -273,6 +273,16 @@ COMPOSE_HEIGHT = Param("height", "int", "Height", "pixels, even (as width)", ("�
 COMPOSE_FPS = Param("fps", "float", "FPS", "frames per second", ("帧率", "每秒帧数"), default=24.0, minimum=1, maximum=60,
                     group="size")
 
+# -- Content Credentials: every generated, edited or composed file (videogen.provenance) -------------
+
+LABEL = Param("label", "flag", "AI-generated label", 'draw a small "AI-generated" label in a corner of every frame',
+              ("“AI 生成”标签", "在每一帧的角落绘制一个小的“AI-generated”（AI 生成）标签"), default=False, group="marks")
+INCLUDE_PROMPT = Param("include_prompt", "flag", "Prompt in the credentials", "put the prompt in the file's Content "
+                       "Credentials (the signed C2PA manifest); off: the manifest leaves it out",
+                       ("在内容凭证中写入提示词", "把提示词写入文件的内容凭证（签名的 C2PA 清单）；关闭：清单中不含提示词"),
+                       default=True, group="marks")
+MARKS = (LABEL, INCLUDE_PROMPT)
+
 # -- the tasks ---------------------------------------------------------------------------------
 
 _API_ORDER = (MODEL, NEGATIVE_PROMPT, SEED, STEPS, GUIDANCE, FRAMES, HEIGHT, WIDTH, FPS)  # gradio_client's positions
@@ -284,13 +294,13 @@ _ADD_SOUND = tuple(_CLIP_SUBTITLES if p is SUBTITLES else p for p in SOUND)  # t
 TEXT_TO_VIDEO = TaskParams(
     "t2v", "text_to_video",
     "Generate a clip from a prompt. Settings left out take the chosen model's defaults, and a left-out seed is random.",
-    "the clip (H.264 MP4), a status text and the seed used", (PROMPT,), _API_ORDER + _ADD_SOUND,
+    "the clip (H.264 MP4), a status text and the seed used", (PROMPT,), _API_ORDER + _ADD_SOUND + MARKS,
 )
 IMAGE_TO_VIDEO = TaskParams(
     "i2v", "image_to_video",
     "Animate an image as the prompt says. Settings left out take the chosen model's defaults; without height and "
     "width the clip follows the image's aspect ratio, and a left-out seed is random.",
-    "the clip (H.264 MP4), a status text and the seed used", (IMAGE, PROMPT), _API_ORDER + _ADD_SOUND,
+    "the clip (H.264 MP4), a status text and the seed used", (IMAGE, PROMPT), _API_ORDER + _ADD_SOUND + MARKS,
 )
 CLASSIFY = TaskParams(
     "classify", "classify",
@@ -304,7 +314,7 @@ EDIT = TaskParams(
     "Edit a video (and join more after it): trim, change the speed, reverse, loop, interpolate new frames, upscale, "
     "restyle, applied in that order; an H.264 MP4 back, with the input's sound.",
     "the edited clip (H.264 MP4), a status text and what was done (the CLI's --json object)", (EDIT_VIDEO,),
-    (JOIN, TRIM, SPEED, REVERSE, LOOP, INTERPOLATE, UPSCALE, STYLE, EDIT_PROMPT, STRENGTH, EDIT_MODEL),
+    (JOIN, TRIM, SPEED, REVERSE, LOOP, INTERPOLATE, UPSCALE, STYLE, EDIT_PROMPT, STRENGTH, EDIT_MODEL, *MARKS),
 )
 COMPOSE = TaskParams(
     "compose", "compose",
@@ -312,7 +322,7 @@ COMPOSE = TaskParams(
     "asked), narration and subtitles; or, in story mode, a script of one line per scene made into narrated clips.",
     "the video (H.264 MP4 with AAC sound), a status text and what was made (the CLI's --json object)", (MEDIA,),
     (AUDIO, SOUND_MODEL, SOUND_PROMPT, NARRATION, VOICE, SUBTITLES, SECONDS_PER_IMAGE, TRANSITION, BEAT_SYNC, STORY, ANIMATE, COMPOSE_MODEL,
-     COMPOSE_WIDTH, COMPOSE_HEIGHT, COMPOSE_FPS),
+     COMPOSE_WIDTH, COMPOSE_HEIGHT, COMPOSE_FPS, *MARKS),
 )
 TASKS = {p.task: p for p in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, CLASSIFY, EDIT, COMPOSE)}
 

@@ -40,6 +40,7 @@ from videogen.media.audio import aac_rate, fit, read_sound_file
 from videogen.media.encode import VideoWriter
 from videogen.media.mixing import join
 from videogen.media.subtitles import write_webvtt
+from videogen.provenance.label import labelled
 
 TRANSITIONS = ("cut", "crossfade")
 SUBTITLES = ("soft", "burn", "none")
@@ -66,6 +67,7 @@ class ComposeOptions:
     width: int | None = None
     height: int | None = None
     fps: float = 24.0
+    label: bool = False  # the visible "AI-generated" label drawn into every frame (videogen.provenance.label)
 
     def check(self) -> None:
         if self.transition not in TRANSITIONS:
@@ -237,7 +239,8 @@ def run_compose(inputs: list[str | Path], options: ComposeOptions, output: str |
             if progress is not None and index % 8 == 0:
                 progress(Progress("compose", index, count, "frame", "Composing: frame {done}/{total}".format(done=index, total=count)))
             frame = _frame_at(index, shots, bounds, fade, fps)
-            writer.write(burner(frame, index / fps) if burner is not None else frame)
+            frame = burner(frame, index / fps) if burner is not None else frame
+            writer.write(labelled(frame) if options.label else frame)
     vtt = write_webvtt(cues, path.with_suffix(".vtt")) if mode == "soft" and cues else None
     done = time.perf_counter()
 

@@ -34,6 +34,7 @@ from videogen.errors import GenerationCancelled, InvalidInputError
 from videogen.hub import Progress, ProgressFn
 from videogen.media import Audio, probe, read_audio, read_video, write_video
 from videogen.media.audio import aac_rate
+from videogen.provenance.label import label_frames
 
 if TYPE_CHECKING:
     from videogen.models.edit_models import FrameInterpolator, FrameUpscaler
@@ -83,6 +84,7 @@ class EditOptions:
     style: str | None = None  # a name of videogen.edit.restyle.STYLES
     prompt: str | None = None  # restyle with a video-to-video model, as this says
     strength: float | None = None  # with a prompt: how much is redrawn, 0-1 (None: the model's)
+    label: bool = False  # the visible "AI-generated" label drawn into every frame (videogen.provenance.label)
 
     def check(self) -> None:
         for name in ("interpolate", "upscale"):
@@ -253,7 +255,9 @@ def run_edit(
                            "seed": restyler.last_seed})
     edited = time.perf_counter()
 
-    # 7. Encode (H.264, faststart, AAC beside it), the operations in the file's metadata.
+    # 7. Encode (H.264, faststart, AAC beside it), the operations in the file's metadata; the label first, if asked.
+    if options.label:
+        frames = label_frames(frames)
     if progress is not None:
         progress(Progress("encode", 0, 1, "", "Encoding H.264"))
     path = write_video(frames, output, fps, metadata={"edit": operations, "inputs": [Path(p).name for p in inputs]},

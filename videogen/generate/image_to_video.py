@@ -27,6 +27,7 @@ from videogen.generate.text_to_video import encode_reporter, recipe, sound_recip
 from videogen.models.joint_av import sound_summary
 from videogen.registry import ModelSpec
 from videogen.media import write_video
+from videogen.provenance.label import label_frames
 
 
 def load_image(image: Any) -> Any:
@@ -136,6 +137,7 @@ def run_image_to_video(
     output_dir: Path,
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
+    label: bool = False,
 ) -> VideoResult:
     # 1. Check the parameters and prepare the image at the output size.
     check_inputs(spec, params, need_prompt=False)
@@ -156,7 +158,10 @@ def run_image_to_video(
         frames, understood, sound = run_generator(generator, params, conditioning, on_step)  # LTX-2: its sound too
     generated = time.perf_counter()
 
-    # 4. Encode (the sound as AAC beside the picture), with the recipe in the file's metadata.
+    # 4. Encode (the sound as AAC beside the picture), with the recipe in the file's metadata; the
+    #    "AI-generated" label drawn in first when asked for (its Content Credentials come after: the API signs).
+    if label:
+        frames = label_frames(frames)
     if progress:
         progress(Progress("encode", 0, 1, "", "Encoding H.264"))
     audio = sound_summary(spec, sound) if sound is not None else None

@@ -17,6 +17,7 @@ import numpy as np
 
 from videogen import params
 from videogen.registry import find
+from videogen.ui.credentials import credentials_update
 from videogen.ui.endpoints import named_inputs
 from videogen.ui.settings import setting_box
 from videogen.ui.warning_texts import tr_warning
@@ -64,6 +65,7 @@ def build_tab(
     with gr.Row():
         with gr.Column(scale=1):
             video = gr.Video(label=t("Video"), sources=["upload", "webcam"])
+            credentials = gr.Markdown(visible=False, label=t("Content Credentials"))  # the upload's, if it has any
             model = gr.Dropdown(choices, value=default, label=t("Model"), allow_custom_value=True,
                                 # the handler refuses unlisted models in public mode, with the app's one answer
                                 # (Gradio's own check would echo the value, with a traceback in the log)
@@ -90,7 +92,8 @@ def build_tab(
             segment = gr.Slider(1, 2, value=1, step=1, label=t("Segment"), visible=False, scale=3)
             segment_scores = gr.Label(label=t("Segment"), num_top_classes=3, visible=False, scale=1)
         segment_frames = gr.Gallery(label=t("Segment frames"), columns=SEGMENT_COLUMNS, height=SEGMENT_HEIGHT,
-                                    object_fit="contain", visible=False)
+                                    object_fit="contain", visible=False, buttons=["fullscreen"])  # to look at (the
+        # sampled frames above are the downloads, as signed PNGs)
     timeline = gr.State()
     marks = gr.Markdown(visible=False)  # where Gradio's own progress and error marks go (unseen)
 
@@ -103,6 +106,7 @@ def build_tab(
                 show_progress="hidden")
     model.change(model_changed, inputs=model, outputs=[model_info, labels], api_visibility="private", queue=False)
     video.upload(show_playable, inputs=video, outputs=video, api_visibility="private")  # AVI, MKV, HEVC: an H.264 copy
+    video.change(shown_credentials, inputs=video, outputs=credentials, api_visibility="private", show_progress="hidden")
     # the reason of a failure goes in the status line (and a toast), not as an Error badge on every output:
     # Gradio draws its progress and error marks on `show_progress_on`, here a box nobody sees
     run.click(classify, inputs_kwargs=named_inputs(params.CLASSIFY, {"video": video, "model": model, "labels": labels, "answer": answer}),
@@ -137,9 +141,16 @@ def cleared_outputs(status: str) -> tuple[Any, ...]:
     return (None, [], status, *(hidden,) * 5, None)
 
 
-def result_outputs(result: ClassificationResult, notes: list[str], locale: Locale = "en") -> tuple[Any, ...]:
-    """Top 5, sampled frames and status; then the timeline's outputs (hidden for a short clip)."""
-    frames_shown = result.frames if result.frames is not None else []
+def shown_credentials(value: Any, request: gr.Request) -> Any:
+    """The uploaded video's Content Credentials, in the browser's language."""
+    return credentials_update(value, locale_of(request))
+
+
+def result_outputs(result: ClassificationResult, notes: list[str], locale: Locale = "en",
+                   stills: list[str] | None = None) -> tuple[Any, ...]:
+    """Top 5, sampled frames (``stills``: the same as signed PNG files, which the strip then offers for
+    download) and status; then the timeline's outputs (hidden for a short clip)."""
+    frames_shown = stills if stills is not None else result.frames if result.frames is not None else []
     strip = [(frame, tr("frame {n}", locale, n=i + 1)) for i, frame in enumerate(frames_shown)]
     timeline = result.timeline
     if timeline is None:

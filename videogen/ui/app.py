@@ -93,6 +93,7 @@ def build_demo(handlers: Handlers, *, max_queue: int = 16) -> App:
                     on_gpu(handlers.text_to_video, "t2v"), handlers.cancel, handlers.model_changed, handlers.describe_model,
                     model_choices("t2v"), default, model_card(default, "t2v"), T2V_EXAMPLES, page_texts=page_texts,
                     on_load=demo.load, custom_models=policy.allow_custom_models, long_jobs=long_jobs,
+                    batch=handlers.batch if spaces_module() is None else None,  # ZeroGPU: one GPU grant a clip
                 )
             with gr.Tab(t("Image to Video"), id="i2v"):
                 default = handlers.default_model("i2v")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from videogen import params
+from videogen.ui.credentials import credentials_update, signed_stills
 from videogen.ui.endpoints import named_inputs
 from videogen.ui.generation import GPU_QUEUE
 from videogen.ui.i18n import Locale, locale_of, t, tr
@@ -26,8 +27,6 @@ from videogen.ui.settings import setting_box, setting_rows
 from videogen.ui.warning_texts import warning_lines
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from videogen.edit.recipe import EditResult
 
 NO_STYLE = ""
@@ -51,6 +50,7 @@ def build_tab(
     with gr.Row():
         with gr.Column(scale=1, elem_classes=["videogen-settings"]):  # its blank number boxes show their placeholders
             video = gr.Video(label=t("Video"), sources=["upload"])
+            credentials = gr.Markdown(visible=False, label=t("Content Credentials"))  # the upload's, if it has any
             special = {  # the rest are the settings table's own boxes, in its rows
                 "style": lambda: gr.Dropdown(styles("en"), value=NO_STYLE, label=t(params.STYLE.label)),
                 "model": lambda: gr.Dropdown(models("en"), value=[], multiselect=True, label=t(params.EDIT_MODEL.label),
@@ -76,6 +76,7 @@ def build_tab(
     on_load(localized, inputs=boxes["style"], outputs=[boxes["style"], boxes["model"]], api_visibility="private",
             queue=False, show_progress="hidden")
     video.upload(show_playable, inputs=video, outputs=video, api_visibility="private")  # AVI, MKV: an H.264 copy
+    video.change(shown_credentials, inputs=video, outputs=credentials, api_visibility="private", show_progress="hidden")
     compared.change(lambda pair: gr.update(value=pair, visible=pair is not None), inputs=compared, outputs=compare,
                     api_visibility="private", queue=False)
     details.change(lambda value: gr.update(visible=bool(value)), inputs=details, outputs=details,
@@ -86,6 +87,11 @@ def build_tab(
                  show_progress_on=[marks], preprocess=False)
     stop.click(cancel, outputs=status, api_visibility="private", queue=False)
     return EditTab(video, tab_id)
+
+
+def shown_credentials(value: Any, request: gr.Request) -> Any:
+    """The uploaded (or history) video's Content Credentials, in the browser's language."""
+    return credentials_update(value, locale_of(request))
 
 
 def style_choices(locale: Locale = "en") -> list[tuple[str, str]]:
@@ -114,7 +120,7 @@ def edit_options(values: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, (list, tuple)):
             value = ",".join(str(v) for v in value if v)
         if p.kind == "flag":
-            options[p.name] = bool(value)
+            options[p.name] = bool(p.default if value is None else value)
         elif value in (None, "", 0):
             options[p.name] = None
         else:
@@ -167,9 +173,12 @@ def shown_json(result: EditResult) -> dict[str, Any]:
     return shown
 
 
-def middle_frames(before: str, after: str) -> tuple[np.ndarray, np.ndarray] | None:
+def middle_frames(before: str, after: str) -> tuple[str, str] | None:
     """The frame on screen at the middle of each video, the input's scaled to the output's size (a
-    slider needs two pictures of one size); None when either cannot be read."""
+    slider needs two pictures of one size), as signed PNG files beside the output (they can be
+    downloaded: their credentials name the video each came from); None when either cannot be read."""
+    from pathlib import Path
+
     import cv2
 
     from videogen.errors import VideogenError
@@ -181,4 +190,6 @@ def middle_frames(before: str, after: str) -> tuple[np.ndarray, np.ndarray] | No
         return None
     if first.shape != second.shape:
         first = cv2.resize(first, (second.shape[1], second.shape[0]), interpolation=cv2.INTER_NEAREST)
-    return first, second
+    folder = Path(after).parent
+    return (signed_stills([first], before, folder, "the middle frame, before the edit")[0],
+            signed_stills([second], after, folder, "the middle frame, after the edit")[0])

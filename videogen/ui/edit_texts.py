@@ -15,6 +15,19 @@ ZH_EDIT: dict[str, str] = {
     "Before | after (the middle frame)": "编辑前 | 编辑后（中间一帧）",
     "What was done": "所做的操作",
     "Edit this clip": "编辑这段视频",
+    # -- Content Credentials (videogen.ui.credentials), under the Edit and Action Recognition tabs' video -------
+    "**Content Credentials:** none (the file carries no C2PA manifest).": "**内容凭证**：无（文件中没有 C2PA 清单）。",
+    "**Content Credentials:** signed by {signer}": "**内容凭证**：由 {signer} 签名",
+    "AI-generated ({source})": "AI 生成（{source}）",
+    "not marked as AI-generated": "未标明为 AI 生成",
+    "model {model}": "模型 {model}",
+    "seed {seed}": "种子 {seed}",
+    "valid": "有效",
+    "INVALID: changed after it was signed, or its manifest is damaged": "无效：文件在签名后被改动过，或清单已损坏",
+    "(Its signer is on no trust list this app knows: valid, not vouched for.)":
+        "（签名者不在本应用所知的任何信任列表上：签名有效，但未获担保。）",
+    "Issues: {issues}": "问题：{issues}",
+    "Content Credentials": "内容凭证",
     # -- the looks (videogen.edit.restyle.STYLES) and the models' operations -------------------
     "a watercolour-like painting: flat colour regions, soft edges (OpenCV stylization)":
         "水彩画般的绘画：平涂的色块，柔和的边缘（OpenCV stylization）",

@@ -25,11 +25,12 @@ from videogen.generate.common import GenerationRequest
 from videogen.serving.caps import Policy
 from videogen.serving.files import check_upload, scrub_paths, session_folder
 from videogen.registry import ModelSpec, Task, find
+from videogen.ui.credentials import sampled_stills
 from videogen.ui.history import Clip, add_clip
 from videogen.ui.i18n import Locale, locale_of, tr, tr_understood
 from videogen.ui.endpoints import endpoint
 from videogen.ui.model_info import cuda_likely, long_job_question, model_card, plan_line, preset_label
-from videogen.ui.settings import request_values, settings_updates, sound_values
+from videogen.ui.settings import mark_values, request_values, settings_updates, sound_values
 from videogen.ui.warning_texts import warning_lines
 from videogen.ui.worker import CancelBoard, ReaderWatch, TimeLeft, describe, gradio_pending, run_streaming
 
@@ -101,7 +102,7 @@ class Handlers:
 
     # -- shared ----------------------------------------------------------------------------------
 
-    def _stream(
+    def stream_job(
         self, job: Any, progress: gr.Progress, session: str | None, locale: Locale = "en",
     ) -> Iterator[tuple[str, Any]]:
         """Run ``job(report, cancel)``; yield ("status", text) while it runs, then ("result", value).
@@ -162,11 +163,18 @@ class Handlers:
     def compose(self) -> Callable[..., Iterator[tuple[Any, ...]]]:
         return endpoint(params.COMPOSE, self._compose, history=False)
 
+    @property
+    def batch(self) -> Callable[..., Iterator[tuple[Any, ...]]]:
+        """Text to Video's Batch button (:mod:`videogen.ui.batch`)."""
+        from videogen.ui.batch import BATCH, batch_run
+
+        return endpoint(BATCH, lambda values, **kw: batch_run(values, **kw, handlers=self, path_of=uploaded_path), history=True)
+
     def _text_to_video(
         self, values: dict[str, Any], history: list[Clip] | None, request: gr.Request | None, progress: gr.Progress,
     ) -> Iterator[tuple[Any, ...]]:
         asked = GenerationRequest(prompt=values["prompt"], **request_values("t2v", values))
-        sound = sound_values(values, self.own_upload, uploaded_path)
+        sound = {**sound_values(values, self.own_upload, uploaded_path), **mark_values(values)}
 
         def job(report: Any, cancel: threading.Event) -> Any:
             return self.engine.text_to_video(asked, output_dir=self.output_dir(request), progress=report, cancel=cancel,
@@ -178,7 +186,7 @@ class Handlers:
         self, values: dict[str, Any], history: list[Clip] | None, request: gr.Request | None, progress: gr.Progress,
     ) -> Iterator[tuple[Any, ...]]:
         asked = GenerationRequest(prompt=values["prompt"] or "", **request_values("i2v", values))
-        sound = sound_values(values, self.own_upload, uploaded_path)
+        sound = {**sound_values(values, self.own_upload, uploaded_path), **mark_values(values)}
         path = uploaded_path(values["image"])
         if path is None:
             locale = locale_of(request)
@@ -200,7 +208,7 @@ class Handlers:
         status and as an error toast, never with a stale status or a message-less "Error"."""
         locale = locale_of(request)
         try:
-            for kind, value in self._stream(job, progress, request.session_hash if request else None, locale):
+            for kind, value in self.stream_job(job, progress, request.session_hash if request else None, locale):
                 if kind == "result":  # the clip replaces the preview
                     yield value.path, _done_text(value, locale), value.seed, add_clip(history, value, image), None
                 elif kind == "preview":
@@ -233,13 +241,14 @@ class Handlers:
             raise gr.Error(message, print_exception=False, title=tr("Error", locale))
 
         def job(report: Any, cancel: threading.Event) -> Any:
-            return self.engine.classify(self.own_upload(video), model=values["model"] or None, labels=values["labels"] or None,
-                                        top_k=5, timeline=True, answer=values.get("answer") or params.ANSWER.default,
-                                        progress=report, cancel=cancel)
+            result = self.engine.classify(self.own_upload(video), model=values["model"] or None,
+                                          labels=values["labels"] or None, top_k=5, timeline=True,
+                                          answer=values.get("answer") or params.ANSWER.default, progress=report, cancel=cancel)
+            return result, sampled_stills(result.frames, video, self.output_dir(request))  # the strip's downloads
 
         yield from self._panel(job, progress, request, locale, cleared_outputs,
-                               lambda kind, value: result_outputs(value, warning_lines(value, locale), locale)
-                               if kind == "result" else status_outputs(value),
+                               lambda kind, value: result_outputs(value[0], warning_lines(value[0], locale), locale,
+                                                                  value[1]) if kind == "result" else status_outputs(value),
                                "Recognition failed unexpectedly ({error}). Try another video or model; the server log "
                                "has the details.")
 
@@ -253,7 +262,7 @@ class Handlers:
         status line and a toast."""
         yield cleared(tr("Starting…", locale))
         try:
-            for kind, value in self._stream(job, progress, request.session_hash if request else None, locale):
+            for kind, value in self.stream_job(job, progress, request.session_hash if request else None, locale):
                 yield shown(kind, value)
         except gr.Error as exc:
             yield cleared(f"⛔ {exc.message}")

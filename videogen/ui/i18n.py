@@ -31,6 +31,7 @@ import gradio as gr
 from gradio.i18n import I18nData
 
 from videogen.params import translations
+from videogen.ui.batch_texts import ZH_BATCH
 from videogen.ui.compose_texts import ZH_COMPOSE
 from videogen.ui.edit_texts import ZH_EDIT
 
@@ -245,6 +246,7 @@ ZH_CN.update({
 ZH_CN.update(translations())  # the settings' labels and help, from the settings table
 ZH_CN.update(ZH_EDIT)  # the Edit tab's
 ZH_CN.update(ZH_COMPOSE)  # the Compose tab's
+ZH_CN.update(ZH_BATCH)  # Text to Video's Batch
 
 TABLES: dict[Locale, Mapping[str, str]] = {"zh-CN": ZH_CN}
 

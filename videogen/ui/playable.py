@@ -4,8 +4,8 @@ Browsers play H.264 (yuv420p) or AV1 in MP4, VP8/VP9/AV1 in WebM and Theora in O
 upload (AVI, MKV, MOV, HEVC in MP4, 10-bit H.264) shows "Video not playable" although PyAV reads it
 and the models classify it. When such a video is uploaded, the tab swaps it for an H.264 MP4 copy
 (:func:`playable_copy`): the whole video, its long side at most :data:`MAX_SIDE` pixels and at
-most :data:`MAX_FPS` frames a second, frames at the same times, without audio (the models read
-pictures only), so the copy classifies as the upload does. A video longer than
+most :data:`MAX_FPS` frames a second, frames at the same times, with the upload's sound (as AAC,
+in step with the frames), so the copy plays as the upload would and classifies as it does. A video longer than
 :data:`MAX_SECONDS` is left as uploaded (copying it would keep the user waiting), with a note.
 """
 
@@ -55,7 +55,7 @@ def browser_playable(path: str | Path) -> bool:
 
 def original_of(path: str) -> str:
     """The upload a playable copy was made from (``<name>.<ext>`` beside ``<name>.playable.mp4``), or
-    ``path`` itself: an edit works on the original's pixels, rate and sound, not the smaller, silent copy."""
+    ``path`` itself: an edit works on the original's pixels, rate and sound, not the smaller copy."""
     copy = Path(path)
     if not copy.name.endswith(".playable.mp4"):
         return path
@@ -68,11 +68,13 @@ def playable_copy(path: str | Path, *, max_side: int = MAX_SIDE, max_fps: float 
     """An H.264 MP4 copy of the video next to it (``<name>.playable.mp4``; reused if there).
 
     The copy runs as long as the video: frame ``n`` shows what the video shows at ``n / fps``, with
-    the video's frame rate capped at ``max_fps``; rotation metadata is applied to the pixels.
+    the video's frame rate capped at ``max_fps``; rotation metadata is applied to the pixels; the
+    sound (if the video has one FFmpeg decodes) goes along as AAC.
     """
     import av
 
-    from videogen.media import open_video
+    from videogen.media import open_video, probe, read_audio
+    from videogen.media.audio import AacTrack
 
     source = Path(path)
     target = source.with_name(f"{source.stem}.playable.mp4")
@@ -80,25 +82,35 @@ def playable_copy(path: str | Path, *, max_side: int = MAX_SIDE, max_fps: float 
         return target
     partial = target.with_name(f".{target.stem}.part.mp4")
     try:
+        sound = read_audio(source)
+    except (VideogenError, av.error.FFmpegError) as exc:  # the picture still plays; the page says nothing of it
+        logger.warning("the sound of %s is left out of its playable copy: %s", source.name, exc)
+        sound = None
+    try:
         with open_video(source) as container, av.open(str(partial), mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             rate = min(float(stream.average_rate or stream.guessed_rate or 25), max_fps)
             start = float(stream.start_time * stream.time_base) if stream.start_time is not None else None
             encoder: Any = None
+            track: AacTrack | None = None
             shown: tuple[Any, np.ndarray] | None = None  # the last decoded frame and its picture
             written = 0
 
             def write(picture: np.ndarray) -> None:
-                nonlocal encoder, written
-                if encoder is None:  # sized by the first picture (after rotation)
+                nonlocal encoder, track, written
+                if encoder is None:  # sized by the first picture (after rotation); the sound's stream beside it
                     encoder = out.add_stream("libx264", rate=Fraction(rate).limit_denominator(1001))
                     encoder.height, encoder.width = picture.shape[:2]
                     encoder.pix_fmt = "yuv420p"
                     encoder.options = {"crf": "23", "preset": "veryfast"}
+                    if sound is not None:
+                        track = AacTrack(out, sound, Fraction(round(probe(source).duration * 1000), 1000))
                 for packet in encoder.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
                     out.mux(packet)
                 written += 1
+                if track is not None:
+                    track.until(written / rate)
 
             for frame in container.decode(stream):
                 if frame.time is None:
@@ -114,6 +126,8 @@ def playable_copy(path: str | Path, *, max_side: int = MAX_SIDE, max_fps: float 
                 write(shown[1])
             for packet in encoder.encode():
                 out.mux(packet)
+            if track is not None:
+                track.finish()
         partial.replace(target)
     except av.error.FFmpegError as exc:
         raise InvalidVideoError(f"{source.name} could not be converted for the browser ({exc}).") from exc

@@ -27,6 +27,7 @@ from videogen.ui.i18n import Locale, t, tr
 
 
 SOUND_NAMES = frozenset(p.name for p in params.SOUND)  # "Add sound": boxes of their own, not the request's
+MARK_NAMES = frozenset(p.name for p in params.MARKS)  # the label and the prompt in the credentials: the engine's too
 
 
 def boxed(task: Task) -> tuple[Param, ...]:
@@ -82,7 +83,7 @@ def request_values(task: Task, values: dict[str, Any]) -> dict[str, Any]:
     blank model box is the tab's model.
     """
     table = params.TASKS[task]
-    shown = [p for p in table.on("api") if p.name not in SOUND_NAMES]  # the sound is added after (sound_values)
+    shown = [p for p in table.on("api") if p.name not in SOUND_NAMES | MARK_NAMES]  # those: sound_values, mark_values
     settings = {p.name: values.get(p.name) for p in shown}
     for p in shown:
         if p.model_default or p.name == "model":
@@ -101,6 +102,11 @@ def sound_values(values: dict[str, Any], upload: Callable[[str], str], path_of: 
     audio = path_of(values.get("audio")) if values.get("audio") else None
     sound["audio"] = upload(audio) if audio else None
     return sound
+
+
+def mark_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The label and include-prompt checkboxes as the engine's keywords (unset, from the API: the table's default)."""
+    return {p.name: bool(p.default if values.get(p.name) is None else values.get(p.name)) for p in params.MARKS}
 
 
 def field_props(spec: ModelSpec | None, task: Task, locale: Locale = "en") -> dict[str, dict[str, Any]]:

@@ -9,6 +9,7 @@ import gradio as gr
 
 from videogen import params
 from videogen.registry import find
+from videogen.ui.batch import batch_widgets, wire_batch
 from videogen.ui.endpoints import named_inputs
 from videogen.ui.generation import follow_model, model_dropdown, results_column, wire_buttons
 from videogen.ui.history import Clip, HistoryPanel, wire
@@ -21,11 +22,13 @@ def build_tab(
     generate: Callable, cancel: Callable, model_changed: Callable, describe_model: Callable, choices: list[tuple[str, str]],
     default: str, card: str, examples: list[str] | dict[str, list[str]],
     *, page_texts: Callable, on_load: Callable, custom_models: bool = True, long_jobs: LongJobFunctions | None = None,
+    batch: Callable | None = None,
 ) -> HistoryPanel:
     """The tab's widgets and events. ``choices`` and ``card`` are in English; ``page_texts`` puts them
     and the settings' hints in the browser's language when the page loads (``on_load``: the app's
     ``Blocks.load``). ``examples`` are the Try row's prompts, or by language ({"en": [...], "zh-CN":
-    [...]}: the page shows the English ones, and a Chinese browser gets its own on load)."""
+    [...]}: the page shows the English ones, and a Chinese browser gets its own on load). ``batch``: the
+    Batch button's handler (:mod:`videogen.ui.batch`; None: no Batch)."""
     by_language = examples if isinstance(examples, dict) else {"en": list(examples)}
     with gr.Row():
         with gr.Column(scale=1):
@@ -37,6 +40,7 @@ def build_tab(
             with gr.Row():
                 run = gr.Button(t("Generate"), variant="primary")
                 stop = gr.Button(t("Cancel"), variant="stop")
+            batched = batch_widgets() if batch is not None else None
             try_row: gr.Dataset | None = None
             if by_language.get("en"):
                 try_row = gr.Examples(by_language["en"], inputs=[prompt], label=t("Try")).dataset
@@ -59,6 +63,8 @@ def build_tab(
     inputs = named_inputs(params.TEXT_TO_VIDEO, {"prompt": prompt, "model": model, **settings.boxes},
                           history=results.history.clips)
     wire_buttons(run, prompt, stop, generate, cancel, inputs, results, jobs=jobs, ask=ask, api_name=params.TEXT_TO_VIDEO.api_name)
+    if batched is not None and batch is not None:
+        wire_batch(batched, batch, {**inputs, "prompts": batched.prompts, "prompts_file": batched.upload}, results)
 
     def fill(clip: Clip, locale: Locale) -> tuple[Any, ...]:
         s = clip.settings

@@ -288,7 +288,8 @@ def app_message(call: Callable[[], Any]) -> str | None:
 
 
 T2V_VALUES, I2V_VALUES = (len(t.inputs) + len(t.on("api")) for t in (params.TEXT_TO_VIDEO, params.IMAGE_TO_VIDEO))
-SOUND_UNSET = [None] * len(params.SOUND)  # a raw call sends every value: the "Add sound" ones left unset
+# a raw call sends every value: the settings after the first nine (sound, marks, ...) left unset
+SOUND_UNSET = [None] * (len(params.TEXT_TO_VIDEO.on("api")) - 9)
 # (and the endpoint's inputs include the session's history, a State: one more value than the table's)
 
 

@@ -74,3 +74,25 @@ def test_t2v_prompts_file_makes_each_row_and_the_zip(tmp_path: Path, capsys: pyt
         assert len(z.namelist()) == 3
     assert main(["t2v", "--prompts", str(batch), "-o", str(tmp_path / "one.mp4")]) == 2  # bad input
     assert "a batch goes to a folder" in capsys.readouterr().err
+
+
+def test_cancel_between_two_clips_stops_the_rest() -> None:
+    """The Batch handler, driven as Gradio drives it: Cancel pressed while the page takes in a
+    finished clip (no clip running at that moment) stops the batch before its next clip."""
+    from types import SimpleNamespace
+
+    import gradio as gr
+
+    from videogen.ui.handlers import Handlers
+
+    handlers = Handlers(device="cpu")
+    request = SimpleNamespace(session_hash="batch-session", headers={})
+    run = handlers.batch("a red circle moving left\na blue square moving up\na green triangle moving down",
+                         None, "shapes-t2v", frames=8, request=request, progress=lambda *a, **k: None)
+    shown = []
+    for video, status, history, archive in run:
+        shown.append(status)
+        if history is not gr.skip() and not isinstance(history, dict) and history:
+            handlers.cancel(request)  # the first clip is in: the batch is between clips
+    assert shown[-1].startswith("Batch cancelled: 1 of 3 clips made"), shown
+    assert not any("clip 2 of 3: done" in s for s in shown if isinstance(s, str))

@@ -92,10 +92,18 @@ def batch_run(values: dict[str, Any], history: list | None, request: gr.Request 
         asked = GenerationRequest(prompt=item.prompt, **{**base, **item.settings})
         return handlers.engine.text_to_video(asked, output_dir=folder, progress=report, cancel=cancel, **extras)
 
-    def stream(job: Any) -> Iterator[tuple[str, Any]]:
-        return handlers.stream_job(job, progress, request.session_hash if request else None, locale)
+    session = request.session_hash if request else None
+    cancel = handlers.cancels.start(session or "")  # one flag for the whole batch: Cancel between clips stops it too
 
-    yield from run_batch(items, stream, make, history, add_clip, Path(folder or load_settings().output_dir), locale)
+    def stream(job: Any) -> Iterator[tuple[str, Any]]:
+        if cancel.is_set():  # pressed while no clip was running: the next one does not start
+            return iter([("cancelled", "")])
+        return handlers.stream_job(job, progress, session, locale, cancel)
+
+    try:
+        yield from run_batch(items, stream, make, history, add_clip, Path(folder or load_settings().output_dir), locale)
+    finally:
+        handlers.cancels.finish(session or "", cancel)
 
 
 def batch_items(text: str | None, upload: str | None, limit: int) -> list[BatchItem]:

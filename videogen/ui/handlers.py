@@ -1,9 +1,9 @@
 """The functions behind the app's buttons: UI values in, API calls, UI values out.
 
 :class:`Handlers` owns the :class:`~videogen.api.Engine` (created at the first request, so the page
-is up before torch is even imported) and the per-session cancel flags. Each ``*_stream`` method is a
-Gradio generator: it runs the job in a worker, moves the progress bar, and yields status text until
-the result is ready. Errors the user can act on become ``gr.Error`` with the error's own message.
+is up before torch is even imported) and the per-session cancel flags. Each handler is a Gradio
+generator: it runs the job in a worker (:meth:`Handlers.stream_job`), moves the progress bar, and
+yields status text until the result is ready. Errors the user can act on become ``gr.Error`` with the error's own message.
 """
 
 from __future__ import annotations
@@ -102,15 +102,15 @@ class Handlers:
 
     # -- shared ----------------------------------------------------------------------------------
 
-    def stream_job(
-        self, job: Any, progress: gr.Progress, session: str | None, locale: Locale = "en",
-    ) -> Iterator[tuple[str, Any]]:
+    def stream_job(self, job: Any, progress: gr.Progress, session: str | None, locale: Locale = "en",
+                   cancel: threading.Event | None = None) -> Iterator[tuple[str, Any]]:
         """Run ``job(report, cancel)``; yield ("status", text) while it runs, then ("result", value).
 
         The job stops at its next report when Cancel is pressed or when this generator is closed
-        (the tab closed, the API client cancelled): see :mod:`videogen.ui.worker`.
+        (the tab closed, the API client cancelled): see :mod:`videogen.ui.worker`. ``cancel``: the
+        flag of a longer run the job is part of (a batch: Cancel between its clips stops it too).
         """
-        cancel = self.cancels.start(session or "")
+        own, cancel = cancel is None, cancel or self.cancels.start(session or "")
         time_left = TimeLeft()
         watch = ReaderWatch(gradio_pending(self.blocks, session), self.policy.unread_timeout_s)
         try:
@@ -132,7 +132,8 @@ class Handlers:
         except VideogenError as exc:
             raise gr.Error(self.say(str(exc)), print_exception=False, title=tr("Error", locale)) from exc
         finally:
-            self.cancels.finish(session or "", cancel)
+            if own:
+                self.cancels.finish(session or "", cancel)
 
     def cancel(self, request: gr.Request) -> str:
         stopped = self.cancels.cancel(request.session_hash or "")
@@ -164,8 +165,7 @@ class Handlers:
         return endpoint(params.COMPOSE, self._compose, history=False)
 
     @property
-    def batch(self) -> Callable[..., Iterator[tuple[Any, ...]]]:
-        """Text to Video's Batch button (:mod:`videogen.ui.batch`)."""
+    def batch(self) -> Callable[..., Iterator[tuple[Any, ...]]]:  # Text to Video's Batch button (videogen.ui.batch)
         from videogen.ui.batch import BATCH, batch_run
 
         return endpoint(BATCH, lambda values, **kw: batch_run(values, **kw, handlers=self, path_of=uploaded_path), history=True)

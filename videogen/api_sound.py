@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-
 from typing import Any
 
 from videogen.compose import narration

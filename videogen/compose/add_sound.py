@@ -76,7 +76,7 @@ def add_sound(path: str | Path, options: SoundOptions, maker: Callable[[str, flo
     # 1. The sound: the music fitted to the clip, the narration spoken over it.
     options.check()
     path = Path(path)
-    duration = probe(path).duration
+    duration, recipe = probe(path).duration, read_metadata(path)
     music = looped(read_sound_file(options.audio), duration) if options.audio else None
     made = (options.sound_prompt or prompt).strip()
     if options.sound_model:
@@ -96,11 +96,11 @@ def add_sound(path: str | Path, options: SoundOptions, maker: Callable[[str, flo
         logger.info("the narration of %s runs past its end and is cut", path.name)
     source = " + ".join([*([Path(options.audio).name] if options.audio else []),
                          *([f"{options.sound_model}: {made}"] if options.sound_model else []),
-                         *([str(read_metadata(path).get("audio") or "the clip's own sound")] if own is not None else []),
+                         *([str(recipe.get("audio") or "the clip's own sound")] if own is not None else []),
                          *([f"narration ({options.voice or speech.DEFAULT_VOICE})"] if placed else [])])
 
     # 2. A new MP4: the picture's packets copied, the AAC track and the text track beside them.
-    metadata = {**read_metadata(path), "audio": source}
+    metadata = {**recipe, "audio": source}
     partial = path.with_name(f".{path.stem}.{os.getpid()}.sound.part.mp4")
     try:
         _remux(path, partial, fit(audio, duration) if audio is not None else None, cues, metadata)

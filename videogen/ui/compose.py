@@ -22,7 +22,7 @@ from videogen import params
 from videogen.ui.endpoints import named_inputs
 from videogen.ui.generation import GPU_QUEUE
 from videogen.ui.i18n import Locale, t, tr
-from videogen.ui.settings import setting_box, setting_rows
+from videogen.ui.settings import setting_box, setting_rows, sound_values
 from videogen.ui.warning_texts import warning_lines
 
 if TYPE_CHECKING:
@@ -70,9 +70,8 @@ def compose_values(values: dict[str, Any], upload: Callable[[str], str], path_of
     """The page's (or the API's) values as :meth:`videogen.api.Engine.compose`'s keywords: blank is
     unset, the music an upload of this app (``upload`` checks it), the model box's blank the default."""
     options = {p.name: values.get(p.name) for p in params.COMPOSE.on("api")}
-    audio = path_of(options.get("audio"))
-    options["audio"] = upload(audio) if audio else None
-    for name in ("narration", "story", "model", "voice"):
+    options.update(sound_values(values, upload, path_of))  # the music, narration and voice, as the tabs' Sound boxes
+    for name in ("story", "model"):
         value = options.get(name)
         options[name] = (value.strip() or None) if isinstance(value, str) else value  # not text: refused by name later
     options["animate"] = bool(options.get("animate"))
